@@ -1,0 +1,140 @@
+import { EventEmitter } from 'eventemitter3';
+import { isScalplakeError, ScalplakeError } from '../core/errors.js';
+import type { GapEvent, RunEventMap } from '../core/events.js';
+import type { Batch, Operator, Sink, SinkReport, Source, StageContext } from '../core/stage.js';
+import { emptyCounters } from './context.js';
+import type { RunOptions } from './pipeline.js';
+import type { RunReport, StageReport } from './run-report.js';
+
+interface MutableStage {
+  name: string;
+  kind: StageReport['kind'];
+  batches: number;
+  rows: number;
+}
+
+/**
+ * A running pipeline: an event emitter (`progress`, `invalid`, `gap`, `flush`, `reconnect`) and a promise of its
+ * report. Created by {@link RunnablePipeline.run}.
+ */
+export class RunHandle extends EventEmitter<RunEventMap> {
+  /** Resolves with the report when the sink has written everything; rejects with the first stage error. */
+  readonly done: Promise<RunReport>;
+  readonly #controller = new AbortController();
+  readonly #ctx: StageContext;
+  readonly #stages: MutableStage[] = [];
+  readonly #gaps: GapEvent[] = [];
+  readonly #startedAt = Date.now();
+  #lastProgress = 0;
+
+  /** @internal */
+  constructor(
+    readonly pipelineName: string,
+    source: Source<unknown>,
+    operators: readonly Operator<unknown, unknown>[],
+    sink: Sink<unknown>,
+    options: RunOptions,
+  ) {
+    super();
+    const { signal } = options;
+    if (signal) {
+      if (signal.aborted) this.#controller.abort(signal.reason);
+      else signal.addEventListener('abort', () => this.#controller.abort(signal.reason), { once: true });
+    }
+    this.#ctx = { signal: this.#controller.signal, events: this, counters: emptyCounters(), notes: new Map() };
+    this.on('gap', (g) => this.#gaps.push(g));
+    const progressEvery = options.progressIntervalMs ?? 500;
+    this.done = this.#run(source, operators, sink, progressEvery);
+    // The caller may only listen to events; the rejection is still delivered to whoever awaits `done`.
+    this.done.catch(() => {});
+  }
+
+  /**
+   * Stops the run: sources stop reading, the sink finishes what it holds.
+   *
+   * @example
+   * ```ts
+   * setTimeout(() => run.abort(), 5_000);
+   * ```
+   */
+  abort(reason?: unknown): void {
+    this.#controller.abort(reason);
+  }
+
+  async #run(
+    source: Source<unknown>,
+    operators: readonly Operator<unknown, unknown>[],
+    sink: Sink<unknown>,
+    progressEvery: number,
+  ): Promise<RunReport> {
+    const ctx = this.#ctx;
+    let sinkReport: SinkReport | undefined;
+    try {
+      let stream = this.#count(source.read(ctx), this.#stage(source.name, 'source'), progressEvery, true);
+      for (const op of operators) stream = this.#count(op.apply(stream, ctx), this.#stage(op.name, 'operator'), 0, false);
+      sinkReport = await sink.write(this.#count(stream, this.#stage(sink.name, 'sink'), 0, false), ctx);
+      return this.#report(this.#controller.signal.aborted ? 'aborted' : 'ok', sinkReport);
+    } catch (error) {
+      if (this.#controller.signal.aborted && !isScalplakeError(error)) {
+        throw new ScalplakeError('ABORTED', `Pipeline "${this.pipelineName}" was aborted`, {
+          cause: error,
+          context: { pipeline: this.pipelineName },
+        });
+      }
+      throw error;
+    }
+  }
+
+  #stage(name: string, kind: StageReport['kind']): MutableStage {
+    const stage = { name, kind, batches: 0, rows: 0 };
+    this.#stages.push(stage);
+    return stage;
+  }
+
+  async *#count(
+    input: AsyncIterable<Batch<unknown>>,
+    stage: MutableStage,
+    progressEvery: number,
+    isSource: boolean,
+  ): AsyncIterable<Batch<unknown>> {
+    const counters = this.#ctx.counters;
+    for await (const batch of input) {
+      stage.batches++;
+      stage.rows += batch.length;
+      if (isSource) {
+        counters.rowsIn += batch.length;
+        if (progressEvery > 0) {
+          const now = Date.now();
+          if (now - this.#lastProgress >= progressEvery) {
+            this.#lastProgress = now;
+            this.emit('progress', { stage: stage.name, rows: stage.rows });
+          }
+        }
+      }
+      yield batch;
+      if (isSource && this.#ctx.signal.aborted) return;
+    }
+  }
+
+  #report(status: RunReport['status'], sink: SinkReport | undefined): RunReport {
+    const c = this.#ctx.counters;
+    const finishedAt = Date.now();
+    return {
+      pipeline: this.pipelineName,
+      status,
+      startedAt: this.#startedAt,
+      finishedAt,
+      durationMs: finishedAt - this.#startedAt,
+      rowsIn: c.rowsIn,
+      rowsOut: sink?.rowsWritten ?? c.rowsOut,
+      duplicates: c.duplicates,
+      invalid: c.invalid,
+      late: c.late,
+      gaps: [...this.#gaps],
+      filesWritten: sink?.filesWritten ?? [],
+      unchanged: sink?.unchanged ?? 0,
+      stages: this.#stages.map((s) => ({ ...s })),
+      notes: Object.fromEntries(this.#ctx.notes),
+    };
+  }
+}

@@ -1,0 +1,49 @@
+import type { GapEvent } from '../core/events.js';
+
+/** What one stage did in a run. */
+export interface StageReport {
+  /** The stage's name. */
+  readonly name: string;
+  /** `source`, `operator` or `sink`. */
+  readonly kind: 'source' | 'operator' | 'sink';
+  /** Batches the stage emitted (sinks: consumed). */
+  readonly batches: number;
+  /** Rows the stage emitted (sinks: consumed). */
+  readonly rows: number;
+}
+
+/** The summary of a finished run. */
+export interface RunReport {
+  /** The pipeline's name. */
+  readonly pipeline: string;
+  /** `ok`, `failed` (an error ended the run) or `aborted` (the signal fired). */
+  readonly status: 'ok' | 'failed' | 'aborted';
+  /** Start of the run (UTC ms). */
+  readonly startedAt: number;
+  /** End of the run (UTC ms). */
+  readonly finishedAt: number;
+  /** Wall time in milliseconds. */
+  readonly durationMs: number;
+  /** Rows the source produced. */
+  readonly rowsIn: number;
+  /** Rows the sink wrote (including rows identical to what the lake held). */
+  readonly rowsOut: number;
+  /** Rows removed as duplicates. */
+  readonly duplicates: number;
+  /** Rows rejected by validation or by the reader. */
+  readonly invalid: number;
+  /** Rows that arrived later than a reorder window allowed (kept). */
+  readonly late: number;
+  /** Gaps found while the data flowed. */
+  readonly gaps: readonly GapEvent[];
+  /** Object keys the sink wrote. */
+  readonly filesWritten: readonly string[];
+  /** Rows that were already in the lake, identical. */
+  readonly unchanged: number;
+  /** Per-stage row counts, in pipeline order. */
+  readonly stages: readonly StageReport[];
+  /** What stages published for the report (detected formats, symbols), by stage name. */
+  readonly notes: Readonly<Record<string, unknown>>;
+  /** The error message when `status` is `failed`. */
+  readonly error?: string;
+}
