@@ -58,3 +58,16 @@ export function assertKey(key: string): string {
   }
   return key;
 }
+
+/**
+ * Orders object infos by key, by UTF-16 code units (the same order on every machine and locale), as
+ * {@link ObjectStore.list} returns them.
+ *
+ * @example
+ * ```ts
+ * infos.sort(compareKeys);
+ * ```
+ */
+export function compareKeys(a: ObjectInfo, b: ObjectInfo): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}

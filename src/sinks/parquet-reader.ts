@@ -1,0 +1,162 @@
+/**
+ * Reads Parquet bytes back into records of a table type (hyparquet + zstd): INT64 and timestamps become `number`
+ * (UTC epoch ms), nulls `null`, fields in the schema's column order. Used by partition upserts and `readSilver`.
+ * @module
+ */
+import { type FileMetaData, parquetMetadata, parquetRead } from 'hyparquet';
+import { ScalplakeError } from '../core/errors.js';
+import { type ColumnSpec, type ColumnType, columnsOf, type TableSchema } from '../core/schema.js';
+import type { Batch } from '../core/stage.js';
+import { ensureZstd, zstdDecompress } from './zstd.js';
+
+/** Options of the Parquet reader. */
+export interface ParquetReadOptions {
+  /** The file name or object key, for error messages. */
+  readonly source?: string;
+}
+
+const PHYSICAL: Readonly<Record<ColumnType, string>> = {
+  timestamp: 'INT64',
+  int64: 'INT64',
+  int32: 'INT32',
+  double: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  string: 'BYTE_ARRAY',
+};
+
+const PARSERS = {
+  timestampFromMilliseconds: (ms: bigint) => Number(ms),
+  timestampFromMicroseconds: (us: bigint) => Number(us / 1000n),
+  timestampFromNanoseconds: (ns: bigint) => Number(ns / 1_000_000n),
+};
+
+/**
+ * Reads a whole Parquet file into records.
+ *
+ * @throws `PARQUET_READ` naming the source when the bytes are not Parquet, a required column is missing or has
+ *   another physical type, or a page cannot be decoded.
+ * @example
+ * ```ts
+ * const rows = await readParquet<Kline>(await store.get(key), Kline, { source: key });
+ * ```
+ */
+export async function readParquet<T>(bytes: Uint8Array, schema: TableSchema, options: ParquetReadOptions = {}): Promise<T[]> {
+  const out: T[] = [];
+  for await (const batch of readParquetBatches<T>(bytes, schema, options)) {
+    for (let i = 0; i < batch.length; i++) out.push(batch[i]!);
+  }
+  return out;
+}
+
+/**
+ * Reads a Parquet file one row group at a time, yielding one batch of records per row group.
+ *
+ * @throws `PARQUET_READ` naming the source, as {@link readParquet}.
+ * @example
+ * ```ts
+ * for await (const batch of readParquetBatches<AggTrade>(bytes, AggTrade)) console.log(batch.length);
+ * ```
+ */
+export async function* readParquetBatches<T>(
+  bytes: Uint8Array,
+  schema: TableSchema,
+  options: ParquetReadOptions = {},
+): AsyncIterable<Batch<T>> {
+  const source = options.source ?? '<bytes>';
+  await ensureZstd();
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  let metadata: FileMetaData;
+  try {
+    metadata = parquetMetadata(file, { parsers: PARSERS });
+  } catch (cause) {
+    throw readError(source, `is not a readable Parquet file: ${(cause as Error)?.message ?? String(cause)}`, cause);
+  }
+  const specs = columnsOf(schema);
+  const present = checkColumns(metadata, specs, source);
+  const names = specs.filter((c) => present.has(c.name)).map((c) => c.name);
+  let groupStart = 0;
+  for (const group of metadata.row_groups) {
+    const n = Number(group.num_rows);
+    const chunks = new Map<string, { rowStart: number; data: ArrayLike<unknown> }[]>();
+    try {
+      await parquetRead({
+        file,
+        metadata,
+        columns: names,
+        rowStart: groupStart,
+        rowEnd: groupStart + n,
+        parsers: PARSERS,
+        compressors: { ZSTD: zstdDecompress },
+        onChunk: (c) => {
+          let list = chunks.get(c.columnName);
+          if (!list) chunks.set(c.columnName, (list = []));
+          list.push({ rowStart: c.rowStart, data: c.columnData });
+        },
+      });
+    } catch (cause) {
+      throw readError(source, `cannot be decoded (row group at row ${groupStart}): ${(cause as Error)?.message ?? String(cause)}`, cause);
+    }
+    const columns = specs.map((spec) => (present.has(spec.name) ? flatten(chunks.get(spec.name) ?? [], groupStart, n) : null));
+    yield buildRows<T>(specs, columns, n);
+    groupStart += n;
+  }
+}
+
+/** Checks the file's columns against the table and returns the names present in the file. */
+function checkColumns(metadata: FileMetaData, specs: readonly ColumnSpec[], source: string): Set<string> {
+  const fileTypes = new Map<string, string | undefined>();
+  for (const el of metadata.schema.slice(1)) fileTypes.set(el.name, el.type);
+  const present = new Set<string>();
+  for (const spec of specs) {
+    if (!fileTypes.has(spec.name)) {
+      if (spec.nullable) continue;
+      throw readError(source, `has no column "${spec.name}" (${spec.type}, required by the table)`);
+    }
+    const t = fileTypes.get(spec.name);
+    if (t !== PHYSICAL[spec.type]) {
+      throw readError(source, `column "${spec.name}" is ${t ?? 'a group'}, expected ${PHYSICAL[spec.type]} (${spec.type})`);
+    }
+    present.add(spec.name);
+  }
+  return present;
+}
+
+/** Joins the decoded pages of one column into one array of exactly `n` values starting at row `start`. */
+function flatten(parts: readonly { rowStart: number; data: ArrayLike<unknown> }[], start: number, n: number): ArrayLike<unknown> {
+  if (parts.length === 1 && parts[0]!.rowStart === start && parts[0]!.data.length === n) return parts[0]!.data;
+  const out = new Array<unknown>(n).fill(null);
+  for (const p of parts) {
+    const off = p.rowStart - start;
+    for (let i = 0; i < p.data.length; i++) {
+      const at = off + i;
+      if (at >= 0 && at < n) out[at] = p.data[i];
+    }
+  }
+  return out;
+}
+
+function buildRows<T>(specs: readonly ColumnSpec[], columns: readonly (ArrayLike<unknown> | null)[], n: number): T[] {
+  const width = specs.length;
+  const names = specs.map((s) => s.name);
+  const toNumber = specs.map((s) => s.type === 'int64' || s.type === 'timestamp');
+  const rows = new Array<T>(n);
+  for (let i = 0; i < n; i++) {
+    const row: Record<string, unknown> = {};
+    for (let j = 0; j < width; j++) {
+      const col = columns[j];
+      let v = col === null || col === undefined ? null : col[i];
+      if (v === undefined) v = null;
+      else if (typeof v === 'bigint' && toNumber[j]) v = Number(v);
+      row[names[j]!] = v;
+    }
+    rows[i] = row as T;
+  }
+  return rows;
+}
+
+function readError(source: string, what: string, cause?: unknown): ScalplakeError {
+  return new ScalplakeError('PARQUET_READ', `Parquet file ${JSON.stringify(source)} ${what}`, {
+    context: { file: source },
+    ...(cause === undefined ? {} : { cause }),
+  });
+}

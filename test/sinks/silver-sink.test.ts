@@ -1,0 +1,256 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isScalplakeError } from '../../src/core/errors.js';
+import type { FlushEvent } from '../../src/core/events.js';
+import type { TableSchema } from '../../src/core/schema.js';
+import type { AggTrade, FundingRate, Kline } from '../../src/core/tables.js';
+import { Kline as KlineSchema } from '../../src/core/tables.js';
+import { localStore } from '../../src/sinks/local-store.js';
+import { memoryStore } from '../../src/sinks/memory-store.js';
+import type { ObjectStore } from '../../src/sinks/object-store.js';
+import { readParquet } from '../../src/sinks/parquet-reader.js';
+import { silverSink } from '../../src/sinks/silver-sink.js';
+import { batches, duck, hashAll, INGESTED_AT, loadAggTrades, loadKlines, makeCtx } from './helpers.js';
+
+const dirs: string[] = [];
+function tempStore(): ObjectStore & { root: string } {
+  const root = mkdtempSync(join(tmpdir(), 'scalplake-silver-'));
+  dirs.push(root);
+  return Object.assign(localStore(root), { root });
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const K8 = 'silver/klines/symbol=BTCUSDT/date=2019-09-08/part-0.parquet';
+const K9 = 'silver/klines/symbol=BTCUSDT/date=2019-09-09/part-0.parquet';
+const KLINE_SQL = (path: string) =>
+  `SELECT symbol, interval, epoch_ms(open_time)::DOUBLE AS open_time, epoch_ms(close_time)::DOUBLE AS close_time, open, high, low, close,
+    volume, quote_volume, trade_count::DOUBLE AS trade_count, taker_buy_volume, taker_buy_quote_volume, source,
+    epoch_ms(ingested_at)::DOUBLE AS ingested_at FROM '${path}' ORDER BY open_time`;
+
+async function run<T>(store: ObjectStore, table: Parameters<typeof silverSink>[1], rows: readonly T[], opts: { batch?: number; maxBufferedRows?: number } = {}) {
+  const ctx = makeCtx();
+  const flushes: FlushEvent[] = [];
+  ctx.events.on('flush', (e) => flushes.push(e));
+  const sink = silverSink(store, table, opts.maxBufferedRows === undefined ? {} : { maxBufferedRows: opts.maxBufferedRows });
+  const report = await sink.write(batches(rows as never[], opts.batch ?? 500), ctx);
+  return { report, ctx, flushes };
+}
+
+describe('silverSink', () => {
+  it('partitions real klines by UTC day and DuckDB reads every value back', async () => {
+    const store = tempStore();
+    const rows = loadKlines();
+    const { report, ctx, flushes } = await run(store, 'klines', rows);
+    expect(report).toEqual({ rowsWritten: 1500, filesWritten: [K8, K9], unchanged: 0 });
+    expect(ctx.counters.rowsOut).toBe(1500);
+    expect(flushes.map((f) => [f.table, f.files, f.rows])).toEqual([
+      ['klines', [K8], 362],
+      ['klines', [K9], 1138],
+    ]);
+    const got = [...(await duck(KLINE_SQL(store.localPath!(K8)))), ...(await duck(KLINE_SQL(store.localPath!(K9))))];
+    expect(got).toEqual(rows);
+    const codecs = await duck(`SELECT DISTINCT compression FROM parquet_metadata('${store.localPath!(K9)}')`);
+    expect(codecs).toEqual([{ compression: 'ZSTD' }]);
+    // Hive partitions are visible to DuckDB from the path.
+    const dates = await duck(
+      `SELECT date::VARCHAR AS date, count(*)::INTEGER AS n FROM read_parquet('${store.root}/silver/klines/*/*/*.parquet', hive_partitioning = true) GROUP BY 1 ORDER BY 1`,
+    );
+    expect(dates).toEqual([
+      { date: '2019-09-08', n: 362 },
+      { date: '2019-09-09', n: 1138 },
+    ]);
+  });
+
+  it('is idempotent: re-running the same input (later, other batches) leaves every byte unchanged', async () => {
+    const store = tempStore();
+    await run(store, 'klines', loadKlines());
+    const before = await hashAll(store);
+    const again = loadKlines('rest', INGESTED_AT + 86_400_000).reverse();
+    const { report, ctx, flushes } = await run(store, 'klines', again, { batch: 77 });
+    expect(report).toEqual({ rowsWritten: 0, filesWritten: [], unchanged: 1500 });
+    expect(ctx.counters.rowsOut).toBe(1500);
+    expect(flushes).toEqual([]);
+    expect(await hashAll(store)).toEqual(before);
+    // The first ingested_at and source are kept.
+    const [first] = await readParquet<Kline>((await store.get(K8))!, KlineSchema as unknown as TableSchema);
+    expect([first!.ingested_at, first!.source]).toEqual([INGESTED_AT, 'datavision']);
+  });
+
+  it('upserts by key: changed rows replace, identical rows keep the old lineage, new rows are added, input duplicates collapse to the last', async () => {
+    const store = memoryStore();
+    const rows = loadKlines().slice(0, 362); // the 2019-09-08 partition
+    await run(store, 'klines', rows.slice(0, 300));
+    const later = INGESTED_AT + 1000;
+    const changed = { ...rows[10]!, close: rows[10]!.close + 1, high: Math.max(rows[10]!.high, rows[10]!.close + 1), ingested_at: later, source: 'rest' };
+    const same = { ...rows[11]!, ingested_at: later, source: 'rest' };
+    const dupFirst = { ...rows[350]!, volume: 999, ingested_at: later };
+    const dupLast = { ...rows[350]!, volume: 1234, ingested_at: later };
+    const input = [changed, same, ...rows.slice(300, 350), dupFirst, dupLast, ...rows.slice(351)];
+    const { report, ctx } = await run(store, 'klines', input);
+    expect(report.rowsWritten).toBe(1 + 62); // the changed row + 62 new rows
+    expect(report.unchanged).toBe(1);
+    expect(ctx.counters.duplicates).toBe(1);
+    expect(ctx.counters.rowsOut).toBe(input.length - 1);
+    const back = await readParquet<Kline>((await store.get(K8))!, KlineSchema as unknown as TableSchema);
+    expect(back.length).toBe(362);
+    expect(back[10]).toEqual(changed);
+    expect(back[11]).toEqual(rows[11]);
+    expect(back[350]).toEqual(dupLast);
+    expect(back.map((r) => r.open_time)).toEqual(rows.map((r) => r.open_time));
+  });
+
+  it('sorts by time then key, whatever the input order', async () => {
+    const store = memoryStore();
+    const rows = loadKlines().slice(0, 200);
+    const shuffled = rows.map((r, i) => ({ r, k: (i * 7919) % 200 })).sort((a, b) => a.k - b.k).map((x) => x.r);
+    await run(store, 'klines', shuffled, { batch: 33 });
+    const back = await readParquet<Kline>((await store.get(K8))!, KlineSchema as unknown as TableSchema);
+    expect(back).toEqual(rows);
+  });
+
+  it('partitions agg_trades by UTC hour, and ids above 2^31 survive', async () => {
+    const store = tempStore();
+    const base = loadAggTrades();
+    // Move two trades to 23:59:59.999 UTC of the day before: another date and hour.
+    const rows: AggTrade[] = base.map((r, i) => (i < 2 ? { ...r, trade_time: 1761091199999 - i } : r));
+    const { report } = await run(store, 'agg_trades', rows);
+    expect(report.filesWritten).toEqual([
+      'silver/agg_trades/symbol=BTCUSDT/date=2025-10-21/hour=23/part-0.parquet',
+      'silver/agg_trades/symbol=BTCUSDT/date=2025-10-22/hour=00/part-0.parquet',
+      'silver/agg_trades/symbol=BTCUSDT/date=2026-09-15/hour=00/part-0.parquet',
+    ]);
+    const got = await duck(
+      `SELECT agg_trade_id, epoch_ms(trade_time) AS t, hour::INTEGER AS hour FROM read_parquet('${store.root}/silver/agg_trades/**/*.parquet', hive_partitioning = true) ORDER BY t`,
+    );
+    expect(got.map((g) => [Number(g.agg_trade_id), Number(g.t), g.hour])).toEqual(
+      [...rows].sort((a, b) => a.trade_time - b.trade_time || a.agg_trade_id - b.agg_trade_id).map((r) => [r.agg_trade_id, r.trade_time, new Date(r.trade_time).getUTCHours()]),
+    );
+  });
+
+  it('bounds buffering: 1M rows with maxBufferedRows 50k flush several times and end with correct partitions', async () => {
+    const store = tempStore();
+    const N = 1_000_000;
+    const t0 = Date.UTC(2024, 0, 1);
+    const step = 3000; // 28 800 rows per UTC day → 35 partitions
+    const perDay = 28_800;
+    let produced = 0;
+    const flushedAt: number[] = [];
+    async function* gen(): AsyncIterable<FundingRate[]> {
+      for (let i = 0; i < N; i += 10_000) {
+        const b: FundingRate[] = [];
+        for (let j = i; j < Math.min(N, i + 10_000); j++) {
+          b.push({ symbol: 'BTCUSDT', funding_time: t0 + j * step, funding_rate: (j % 97) * 1e-6, mark_price: j % 5 === 0 ? null : 40_000 + (j % 1000), funding_interval_hours: 8, source: 'replay', ingested_at: t0 });
+        }
+        produced += b.length;
+        yield b;
+      }
+    }
+    const ctx = makeCtx();
+    ctx.events.on('flush', () => flushedAt.push(produced));
+    const report = await silverSink(store, 'funding_rates', { maxBufferedRows: 50_000 }).write(gen(), ctx);
+    expect(report.rowsWritten).toBe(N);
+    expect(report.filesWritten.length).toBe(35);
+    // Flushes happened all along the input: never more than the bound + one batch read between two flushes.
+    expect(flushedAt.filter((p) => p < N).length).toBeGreaterThan(20);
+    expect(flushedAt[0]).toBeLessThanOrEqual(60_000);
+    for (let i = 1; i < flushedAt.length; i++) expect(flushedAt[i]! - flushedAt[i - 1]!).toBeLessThanOrEqual(60_000);
+    const days = await duck(
+      `SELECT date::VARCHAR AS date, count(*)::INTEGER AS n, min(epoch_ms(funding_time)) AS lo, count(mark_price)::INTEGER AS m
+       FROM read_parquet('${store.root}/silver/funding_rates/**/*.parquet', hive_partitioning = true) GROUP BY 1 ORDER BY 1`,
+    );
+    expect(days.length).toBe(35);
+    expect(days.reduce((s, d) => s + (d.n as number), 0)).toBe(N);
+    expect(days[0]).toEqual({ date: '2024-01-01', n: perDay, lo: BigInt(t0), m: perDay - perDay / 5 });
+    expect(days[34]!.n).toBe(N - 34 * perDay);
+  });
+
+  it('merges a partition flushed twice in one run with its own earlier file', async () => {
+    const store = memoryStore();
+    const rows = loadKlines();
+    // Alternate rows of the two days so that the buffer bound forces each partition out several times.
+    const day8 = rows.slice(0, 362);
+    const day9 = rows.slice(362, 724);
+    const mixed: Kline[] = [];
+    for (let i = 0; i < 362; i++) mixed.push(day8[i]!, day9[i]!);
+    const { report, flushes } = await run(store, 'klines', mixed, { batch: 50, maxBufferedRows: 100 });
+    expect(flushes.length).toBeGreaterThan(2);
+    expect(report.filesWritten).toEqual([K8, K9]);
+    expect(report.rowsWritten).toBe(724);
+    const back8 = await readParquet<Kline>((await store.get(K8))!, KlineSchema as unknown as TableSchema);
+    const back9 = await readParquet<Kline>((await store.get(K9))!, KlineSchema as unknown as TableSchema);
+    expect(back8).toEqual(day8);
+    expect(back9).toEqual(day9);
+  });
+
+  it('refuses an unsafe symbol before it reaches a key', async () => {
+    const store = memoryStore();
+    const bad = { ...loadKlines()[0]!, symbol: '../../etc' };
+    const err = await run(store, 'klines', [bad]).catch((e) => e);
+    expect(isScalplakeError(err, 'INVALID_SYMBOL')).toBe(true);
+    expect(await store.list('')).toEqual([]);
+  });
+
+  it('refuses a row without a valid time', async () => {
+    const store = memoryStore();
+    const bad = { ...loadKlines()[0]!, open_time: Number.NaN };
+    const err = await run(store, 'klines', [bad]).catch((e) => e);
+    expect(isScalplakeError(err, 'SINK_WRITE')).toBe(true);
+    expect(err.message).toContain('open_time');
+  });
+});
+
+describe('silverSink atomicity', () => {
+  /** A local store whose put of the n-th partition dies after writing a temp file, as a crash would. */
+  function crashingStore(base: ObjectStore & { root: string }, failOn: number) {
+    let puts = 0;
+    return Object.assign(Object.create(base) as ObjectStore, {
+      url: base.url,
+      async put(key: string, body: Uint8Array | string | AsyncIterable<Uint8Array>) {
+        puts++;
+        if (puts === failOn) {
+          // Half of the bytes reach a temp file, then the "process" dies before the rename.
+          async function* half(): AsyncIterable<Uint8Array> {
+            const b = body as Uint8Array;
+            yield b.subarray(0, b.byteLength >> 1);
+            throw new Error('killed mid-write');
+          }
+          return base.put(key, half());
+        }
+        return base.put(key, body);
+      },
+    });
+  }
+
+  it('a failure while writing the 2nd partition leaves the 1st complete and the 2nd absent', async () => {
+    const base = tempStore();
+    const err = await run(crashingStore(base, 2), 'klines', loadKlines()).catch((e) => e);
+    expect(isScalplakeError(err, 'SINK_WRITE')).toBe(true);
+    expect(err.context.key).toBe(K9);
+    expect(isScalplakeError(err.cause, 'STORE_IO')).toBe(true);
+    expect((await base.list('')).map((o) => o.key)).toEqual([K8]);
+    const [c] = await duck(`SELECT count(*)::INTEGER AS n FROM '${base.localPath!(K8)}'`);
+    expect(c!.n).toBe(362);
+    // No temp file is left in the partition folders either.
+    expect(readdirSync(join(base.root, 'silver/klines/symbol=BTCUSDT/date=2019-09-09'))).toEqual([]);
+  });
+
+  it('a failure while rewriting the 2nd partition leaves the old 2nd partition in place', async () => {
+    const base = tempStore();
+    const rows = loadKlines();
+    await run(base, 'klines', rows.slice(0, 1000));
+    const oldK9 = Buffer.from((await base.get(K9))!);
+    const changed = rows.map((r) => ({ ...r, volume: r.volume + 1 }));
+    const err = await run(crashingStore(base, 2), 'klines', changed).catch((e) => e);
+    expect(isScalplakeError(err, 'SINK_WRITE')).toBe(true);
+    expect((await base.list('')).map((o) => o.key)).toEqual([K8, K9]);
+    expect(Buffer.from((await base.get(K9))!).equals(oldK9)).toBe(true);
+    const [n8] = await duck(`SELECT count(*)::INTEGER AS n, min(volume) AS v FROM '${base.localPath!(K8)}'`);
+    expect(n8).toEqual({ n: 362, v: Math.min(...changed.slice(0, 362).map((r) => r.volume)) });
+    const [n9] = await duck(`SELECT count(*)::INTEGER AS n FROM '${base.localPath!(K9)}'`);
+    expect(n9!.n).toBe(638);
+  });
+});
