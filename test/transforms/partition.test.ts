@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { isScalplakeError } from '../../src/core/errors.js';
+import { TABLES } from '../../src/core/tables.js';
+import { hivePath, partitionOf } from '../../src/transforms/partition.js';
+
+function codeOf(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    return isScalplakeError(e) ? e.code : 'other';
+  }
+  return undefined;
+}
+
+describe('partitionOf', () => {
+  it('partitions klines by UTC day of open_time', () => {
+    expect(partitionOf(TABLES.klines, { symbol: 'BTCUSDT', open_time: 1567969200000 })).toEqual({ symbol: 'BTCUSDT', date: '2019-09-08' });
+  });
+
+  it('partitions agg trades by UTC day and hour of trade_time, not the local time zone (TZ is New York here)', () => {
+    const p = (t: number) => partitionOf(TABLES.agg_trades, { symbol: 'BTCUSDT', trade_time: t });
+    expect(p(1761091200007)).toEqual({ symbol: 'BTCUSDT', date: '2025-10-22', hour: '00' });
+    expect(p(1704074400000)).toEqual({ symbol: 'BTCUSDT', date: '2024-01-01', hour: '02' }); // 21:00 on Dec 31 in New York
+    expect(p(1704067199999)).toEqual({ symbol: 'BTCUSDT', date: '2023-12-31', hour: '23' });
+    expect(p(1709251140000)).toEqual({ symbol: 'BTCUSDT', date: '2024-02-29', hour: '23' }); // leap day
+    expect(p(1704074400000).date).toBe('2024-01-01'); // back to a day seen before
+  });
+
+  it('uses the table time column (funding_time, event_time…)', () => {
+    expect(partitionOf(TABLES.funding_rates, { symbol: 'ETHUSDT', funding_time: 1600041600000 })).toEqual({ symbol: 'ETHUSDT', date: '2020-09-14' });
+    expect(partitionOf(TABLES.mark_prices, { symbol: 'BTCUSDT', event_time: 1680652800000 })).toEqual({ symbol: 'BTCUSDT', date: '2023-04-05' });
+  });
+
+  it('rejects symbols that are unsafe in a path and rows without a time', () => {
+    expect(codeOf(() => partitionOf(TABLES.klines, { symbol: '../etc', open_time: 0 }))).toBe('INVALID_SYMBOL');
+    expect(codeOf(() => partitionOf(TABLES.klines, { symbol: 42, open_time: 0 }))).toBe('INVALID_SYMBOL');
+    expect(codeOf(() => partitionOf(TABLES.klines, { symbol: 'BTCUSDT', open_time: '2024' }))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => partitionOf(TABLES.klines, { symbol: 'BTCUSDT' }))).toBe('INVALID_ARGUMENT');
+  });
+});
+
+describe('hivePath', () => {
+  it('formats day and hour partitions', () => {
+    expect(hivePath({ symbol: 'BTCUSDT', date: '2024-01-01' })).toBe('symbol=BTCUSDT/date=2024-01-01');
+    expect(hivePath({ symbol: 'BTCUSDT', date: '2024-01-01', hour: '13' })).toBe('symbol=BTCUSDT/date=2024-01-01/hour=13');
+    expect(hivePath(partitionOf(TABLES.agg_trades, { symbol: 'BTCUSDT', trade_time: 1704074400000 }))).toBe(
+      'symbol=BTCUSDT/date=2024-01-01/hour=02',
+    );
+  });
+
+  it('refuses values that would escape the partition folder', () => {
+    expect(codeOf(() => hivePath({ symbol: 'BTC/..', date: '2024-01-01' }))).toBe('INVALID_SYMBOL');
+    expect(codeOf(() => hivePath({ symbol: 'BTCUSDT', date: '../x' }))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => hivePath({ symbol: 'BTCUSDT', date: '2024-01-01', hour: '24' }))).toBe('INVALID_ARGUMENT');
+  });
+});
