@@ -7,6 +7,7 @@ export default defineConfig({
     'transforms/index': 'src/transforms/index.ts',
     'features/index': 'src/features/index.ts',
     'sinks/index': 'src/sinks/index.ts',
+    'replay/index': 'src/replay/index.ts',
     'cli/main': 'src/cli/main.ts',
   },
   format: ['esm', 'cjs'],

@@ -1,4 +1,13 @@
+import { downloadCommand } from './commands/download-command.js';
+import { gapsCommand } from './commands/gaps-command.js';
+import { importCommand } from './commands/import-command.js';
+import { replayCommand } from './commands/replay-command.js';
 import type { Command } from './main.js';
 
 /** The CLI commands by name. */
-export const COMMANDS: Readonly<Record<string, Command>> = {};
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  import: importCommand,
+  download: downloadCommand,
+  gaps: gapsCommand,
+  replay: replayCommand,
+};

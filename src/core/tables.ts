@@ -23,7 +23,7 @@ const klineShape = {
   low: col.double('Lowest trade price in the bar'),
   close: col.double('Last trade price in the bar'),
   volume: col.double('Base-asset volume (e.g. BTC)'),
-  quote_volume: col.double('Quote-asset volume (e.g. USDT)'),
+  quote_volume: col.double('Quote-asset volume (e.g. USDT); null when the file has none').nullable(),
   trade_count: col.int64('Number of trades in the bar').nullable(),
   taker_buy_volume: col.double('Base volume bought by takers').nullable(),
   taker_buy_quote_volume: col.double('Quote volume bought by takers').nullable(),
