@@ -64,6 +64,12 @@ export class ScalplakeError extends Error {
   }
 }
 
+/** Narrows a {@link ScalplakeError} to one code. */
+export interface ErrorWithCode<C extends ErrorCode> {
+  /** The code. */
+  readonly code: C;
+}
+
 /**
  * Tells whether `value` is a {@link ScalplakeError} (optionally with the given code), also when it was thrown by
  * another copy of the package (ESM and CJS loaded side by side), where `instanceof` fails.
@@ -76,7 +82,7 @@ export class ScalplakeError extends Error {
 export function isScalplakeError<C extends ErrorCode>(
   value: unknown,
   code?: C,
-): value is ScalplakeError & { readonly code: C } {
+): value is ScalplakeError & ErrorWithCode<C> {
   if (typeof value !== 'object' || value === null) return false;
   if ((value as Record<symbol, unknown>)[BRAND] !== true) return false;
   return code === undefined || (value as ScalplakeError).code === code;

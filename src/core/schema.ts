@@ -94,6 +94,22 @@ export function columnsOf(schema: TableSchema): readonly ColumnSpec[] {
 }
 const columnCache = new WeakMap<TableSchema, readonly ColumnSpec[]>();
 
+/** The Parquet TIMESTAMP logical type, as scalplake writes it (UTC milliseconds). */
+export interface ParquetTimestampType {
+  /** Logical type name. */
+  type: 'TIMESTAMP';
+  /** Always true: instants in UTC. */
+  isAdjustedToUTC: boolean;
+  /** Always milliseconds. */
+  unit: 'MILLIS';
+}
+
+/** The Parquet STRING logical type. */
+export interface ParquetStringType {
+  /** Logical type name. */
+  type: 'STRING';
+}
+
 /** A Parquet schema element as hyparquet-writer takes it (a subset of parquet-format's `SchemaElement`). */
 export interface ParquetSchemaElement {
   /** Column name (or `root`). */
@@ -105,9 +121,7 @@ export interface ParquetSchemaElement {
   /** Legacy converted type. */
   converted_type?: 'UTF8' | 'TIMESTAMP_MILLIS';
   /** Logical type. */
-  logical_type?:
-    | { type: 'TIMESTAMP'; isAdjustedToUTC: boolean; unit: 'MILLIS' }
-    | { type: 'STRING' };
+  logical_type?: ParquetTimestampType | ParquetStringType;
   /** Number of children (root only). */
   num_children?: number;
 }

@@ -31,7 +31,10 @@ export interface RejectedRow {
 }
 
 /** A readonly array of records of one table, optionally carrying where they came from. */
-export type Batch<T> = readonly T[] & { readonly origin?: BatchOrigin };
+export type Batch<T> = readonly T[] & {
+  /** Where the rows came from, when the producer knows (files, streams). */
+  readonly origin?: BatchOrigin;
+};
 
 /**
  * Attaches an origin to an array of rows, making it a {@link Batch}.

@@ -45,7 +45,17 @@ export interface DownloadFilesOptions extends ImportOptions {
 /** What {@link downloadFiles} did: the import summary plus the files the server does not have. */
 export interface DownloadSummary extends ImportSummary {
   /** Files that answered 404 (not published yet, or never): their days are gaps. */
-  readonly missingFiles: readonly { readonly url: string; readonly from: string; readonly to: string }[];
+  readonly missingFiles: readonly MissingFile[];
+}
+
+/** A planned file the server answered 404 for. */
+export interface MissingFile {
+  /** The zip's URL. */
+  readonly url: string;
+  /** First UTC day it covers (`YYYY-MM-DD`). */
+  readonly from: string;
+  /** Last UTC day it covers. */
+  readonly to: string;
 }
 
 /**

@@ -94,15 +94,25 @@ export interface ImportSummary {
   /** One report per input, in order. */
   readonly files: readonly FileImportReport[];
   /** Sums over the files. */
-  readonly totals: {
-    readonly rowsRead: number;
-    readonly rowsWritten: number;
-    readonly unchanged: number;
-    readonly duplicates: number;
-    readonly quarantined: number;
-    readonly gaps: number;
-    readonly missing: number;
-  };
+  readonly totals: ImportTotals;
+}
+
+/** Sums over the files of an import. */
+export interface ImportTotals {
+  /** Data rows read. */
+  readonly rowsRead: number;
+  /** Rows inserted or replaced in silver. */
+  readonly rowsWritten: number;
+  /** Rows silver already held identically. */
+  readonly unchanged: number;
+  /** Rows removed as duplicates. */
+  readonly duplicates: number;
+  /** Rows quarantined. */
+  readonly quarantined: number;
+  /** Gaps found. */
+  readonly gaps: number;
+  /** Intervals or ids missing in those gaps. */
+  readonly missing: number;
 }
 
 interface OpenedInput {
@@ -283,7 +293,7 @@ export async function importFiles(lake: Lake, inputs: readonly string[], options
 }
 
 /** Sums file reports into the totals of an {@link ImportSummary}. */
-export function sumReports(files: readonly FileImportReport[]): ImportSummary['totals'] {
+export function sumReports(files: readonly FileImportReport[]): ImportTotals {
   const t = { rowsRead: 0, rowsWritten: 0, unchanged: 0, duplicates: 0, quarantined: 0, gaps: 0, missing: 0 };
   for (const f of files) {
     t.rowsRead += f.rowsRead;

@@ -16,7 +16,18 @@ import { TABLES, type TableName } from '../core/tables.js';
 import { utcDate } from '../core/time.js';
 
 /** The top-level folders of a lake. */
-export const LAYERS = { bronze: 'bronze', silver: 'silver', gold: 'gold', quarantine: 'quarantine', state: '_state' } as const;
+export const LAYERS = {
+  /** Raw payloads and original bulk files. */
+  bronze: 'bronze',
+  /** Clean typed tables. */
+  silver: 'silver',
+  /** Features per symbol and minute. */
+  gold: 'gold',
+  /** Rejected rows with reasons. */
+  quarantine: 'quarantine',
+  /** Watermarks, imports and run logs (JSON). */
+  state: '_state',
+} as const;
 
 /** The file name of the single data file of a silver partition. */
 export const PART_FILE = 'part-0.parquet';

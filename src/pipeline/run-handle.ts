@@ -28,14 +28,19 @@ export class RunHandle extends EventEmitter<RunEventMap> {
   #lastProgress = 0;
 
   /** @internal */
+  /** The pipeline's name. */
+  readonly pipelineName: string;
+
+  /** @internal */
   constructor(
-    readonly pipelineName: string,
+    pipelineName: string,
     source: Source<unknown>,
     operators: readonly Operator<unknown, unknown>[],
     sink: Sink<unknown>,
     options: RunOptions,
   ) {
     super();
+    this.pipelineName = pipelineName;
     const { signal } = options;
     if (signal) {
       if (signal.aborted) this.#controller.abort(signal.reason);

@@ -16,13 +16,65 @@ import { ScalplakeError } from '../core/errors.js';
  * - `429burst`: the first `count` REST requests at or after `at` get 429.
  * - `ban`: every REST request in `[at, at + durationMs)` gets 418 (default duration 2 min).
  */
-export type Fault =
-  | { readonly kind: 'drop'; readonly atMessage?: number; readonly at?: number; readonly every?: number }
-  | { readonly kind: 'stall'; readonly at: number; readonly durationMs: number }
-  | { readonly kind: 'duplicate' | 'reorder' | 'malformed' | 'http5xx'; readonly probability: number }
-  | { readonly kind: 'pu-break'; readonly at: number }
-  | { readonly kind: '429burst'; readonly at: number; readonly count: number }
-  | { readonly kind: 'ban'; readonly at: number; readonly durationMs?: number };
+export type Fault = DropFault | StallFault | RandomFault | PuBreakFault | BurstFault | BanFault;
+
+/** Drops every WS connection at a message count, at an exchange time, or every N ms. */
+export interface DropFault {
+  /** The fault kind. */
+  readonly kind: 'drop';
+  /** Drop when this many frames have been sent (1-based, over all connections). */
+  readonly atMessage?: number;
+  /** Drop at this exchange time (UTC ms). */
+  readonly at?: number;
+  /** Drop again every this many ms of exchange time. */
+  readonly every?: number;
+}
+
+/** Stops sending WS frames without closing, from `at` for `durationMs` (exchange time). */
+export interface StallFault {
+  /** The fault kind. */
+  readonly kind: 'stall';
+  /** Start of the stall (exchange time, UTC ms). */
+  readonly at: number;
+  /** Length of the stall in ms. */
+  readonly durationMs: number;
+}
+
+/** A per-frame (or per-request, for `http5xx`) random fault, deterministic for a seed. */
+export interface RandomFault {
+  /** The fault kind: duplicate, reorder or corrupt WS frames, or answer REST requests with a 5xx. */
+  readonly kind: 'duplicate' | 'reorder' | 'malformed' | 'http5xx';
+  /** Probability per frame or request, 0…1. */
+  readonly probability: number;
+}
+
+/** Skips depth updates at `at` so that the next diff's `pu` does not match the previous `u`. */
+export interface PuBreakFault {
+  /** The fault kind. */
+  readonly kind: 'pu-break';
+  /** When (exchange time, UTC ms). */
+  readonly at: number;
+}
+
+/** Answers the next `count` REST requests from `at` with 429 and `Retry-After`. */
+export interface BurstFault {
+  /** The fault kind. */
+  readonly kind: '429burst';
+  /** When (exchange time, UTC ms). */
+  readonly at: number;
+  /** How many requests get a 429. */
+  readonly count: number;
+}
+
+/** Bans the client (418 with `Retry-After`) from `at`. */
+export interface BanFault {
+  /** The fault kind. */
+  readonly kind: 'ban';
+  /** When (exchange time, UTC ms). */
+  readonly at: number;
+  /** Length of the ban in ms (default: the exchange's `banDurationMs`). */
+  readonly durationMs?: number;
+}
 
 /** A list of faults. */
 export type FaultPlan = readonly Fault[];

@@ -2,7 +2,7 @@
  * The replay exchange: a Binance-USD-M-compatible market-data server for tests, demos and users' bots.
  * @module
  */
-export { type Fault, type FaultPlan, parseDuration, parseFaultSpec } from './fault-plan.js';
+export { type BanFault, type BurstFault, type DropFault, type Fault, type FaultPlan, type PuBreakFault, type RandomFault, type StallFault, parseDuration, parseFaultSpec } from './fault-plan.js';
 export { type ClockListener, type RealClockOptions, type ReplayClock, realClock, virtualClock } from './replay-clock.js';
 export {
   type ReplayExchange,

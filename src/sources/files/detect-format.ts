@@ -87,7 +87,12 @@ export interface CsvDetection {
   /** Whether the sample held no data row. */
   readonly empty: boolean;
   /** Which parts the user forced instead of letting them be detected. */
-  readonly forced: { readonly format: boolean; readonly table: boolean };
+  readonly forced: {
+    /** The format was given, not detected. */
+    readonly format: boolean;
+    /** The table was given, not detected. */
+    readonly table: boolean;
+  };
   /** Human-readable reasons for each decision, in order. */
   readonly reasons: readonly string[];
 }
