@@ -1,0 +1,105 @@
+/**
+ * Benchmark of the gold builder: one year of generated 1-minute data for one symbol with every source present
+ * (525,600 klines, ~4 aggregate trades, 2 book snapshots and 1 mark price per minute, funding every 8 h) through
+ * the standard scalping set (56 feature columns + 4 labels). Reports gold rows (bars) per second, with the time
+ * spent generating the synthetic input excluded (and the total), and the peak memory.
+ * Target: ≥ 300,000 bars/s on one core, < 300 MB.
+ * A second measurement builds 10 days held in memory (no generation during the build) three times.
+ * Run: npx tsx bench/gold.bench.ts   (MINUTES=100000 for a shorter run)
+ */
+import type { Batch } from '../src/core/stage.js';
+import { buildGold } from '../src/features/gold-builder.js';
+import { batches, syntheticArrays, syntheticSources } from '../test/features/synthetic-market.js';
+
+const MINUTES = Number(process.env.MINUTES ?? 525_600);
+const opts = {
+  seed: 2024,
+  start: Date.UTC(2024, 0, 1),
+  minutes: MINUTES,
+  tradesPerMinute: 4,
+  booksPerMinute: 2,
+  marksPerMinute: 1,
+  batchMinutes: 1440,
+};
+
+let genNs = 0n;
+let peakRss = 0;
+let peakHeap = 0;
+const sample = () => {
+  const m = process.memoryUsage();
+  if (m.rss > peakRss) peakRss = m.rss;
+  if (m.heapUsed > peakHeap) peakHeap = m.heapUsed;
+};
+
+/** Wraps a source so that the time spent generating its batches is measured (and excluded from the build). */
+function timed<T>(src: AsyncIterable<Batch<T>>): AsyncIterable<Batch<T>> {
+  const it = src[Symbol.asyncIterator]();
+  return {
+    [Symbol.asyncIterator]: () => ({
+      async next() {
+        const t0 = process.hrtime.bigint();
+        const r = await it.next();
+        genNs += process.hrtime.bigint() - t0;
+        return r;
+      },
+      async return() {
+        await it.return?.();
+        return { done: true, value: undefined };
+      },
+    }),
+  };
+}
+
+const s = syntheticSources(opts);
+const build = buildGold(
+  {
+    klines: timed(s.klines()),
+    aggTrades: timed(s.aggTrades()),
+    bookDepth: timed(s.bookDepth()),
+    markPrices: timed(s.markPrices()),
+    fundingRates: timed(s.fundingRates()),
+  },
+  { symbol: 'BTCUSDT' },
+);
+
+const t0 = process.hrtime.bigint();
+let rows = 0;
+let nonNullRsi = 0;
+for await (const batch of build) {
+  rows += batch.length;
+  for (const r of batch) if (r.rsi_14 !== null) nonNullRsi++;
+  sample();
+}
+const totalS = Number(process.hrtime.bigint() - t0) / 1e9;
+const genS = Number(genNs) / 1e9;
+const buildS = totalS - genS;
+sample();
+
+const mb = (b: number) => (b / 1024 / 1024).toFixed(0);
+console.log(`gold builder, ${MINUTES.toLocaleString('en')} minutes, all sources, scalping() set`);
+console.log(`  rows out           ${rows.toLocaleString('en')} (rsi_14 non-null ${nonNullRsi.toLocaleString('en')})`);
+console.log(`  report             ${JSON.stringify({ ...build.report, gaps: build.report.gaps.length })}`);
+console.log(`  total              ${totalS.toFixed(2)} s (input generation ${genS.toFixed(2)} s)`);
+console.log(`  gold build         ${buildS.toFixed(2)} s = ${Math.round(rows / buildS).toLocaleString('en')} bars/s (target ≥ 300,000)`);
+console.log(`  incl. generation   ${Math.round(rows / totalS).toLocaleString('en')} bars/s`);
+console.log(`  peak memory        rss ${mb(peakRss)} MB, heap ${mb(peakHeap)} MB (target < 300 MB)`);
+
+// Pure build throughput: 10 days generated up front, built three times.
+const days = syntheticArrays({ ...opts, minutes: 14_400 });
+for (let rep = 0; rep < 3; rep++) {
+  const b = buildGold(
+    {
+      klines: batches(days.klines, 4096),
+      aggTrades: batches(days.aggTrades, 4096),
+      bookDepth: batches(days.bookDepth, 4096),
+      markPrices: batches(days.markPrices, 4096),
+      fundingRates: batches(days.fundingRates, 4096),
+    },
+    { symbol: 'BTCUSDT' },
+  );
+  const t1 = process.hrtime.bigint();
+  let n = 0;
+  for await (const batch of b) n += batch.length;
+  const s1 = Number(process.hrtime.bigint() - t1) / 1e9;
+  console.log(`  in memory, 10 days ${n.toLocaleString('en')} rows in ${s1.toFixed(2)} s = ${Math.round(n / s1).toLocaleString('en')} bars/s (run ${rep + 1})`);
+}

@@ -1,0 +1,415 @@
+/**
+ * The per-symbol gold engine shared by the batch builder and the live path: it assembles each minute from the
+ * events with event time < minute close (as-of join), steps the feature set and attaches the labels.
+ * @module
+ */
+import type { GapEvent } from '../core/events.js';
+import type { AggTrade, BookDepth, FundingRate, MarkPrice } from '../core/tables.js';
+import { HOUR_MS, MINUTE_MS } from '../core/time.js';
+import { bookImbalance } from './book-features.js';
+import type { Bar, BookMinute, MinuteInput, PerpMinute } from './feature.js';
+import type { FeatureRow, FeatureSet, FeatureValues } from './feature-set.js';
+import { scalping } from './features.js';
+import { LABEL_COLUMNS } from './gold-schema.js';
+import { LabelBuffer } from './label-buffer.js';
+import { TradeBarBuilder } from './trade-bars.js';
+
+/** Options of a {@link GoldEngine}. */
+export interface GoldEngineOptions {
+  /** The symbol written into every row. */
+  readonly symbol: string;
+  /** The feature set (one per symbol; default `scalping()`). */
+  readonly features?: FeatureSet;
+  /** |5-minute return| in basis points above which `label_direction_5m` is ±1 (default 5). */
+  readonly labelThresholdBps?: number;
+  /** Oldest book snapshot, relative to the minute close, still used as of the close (ms; default 60 000). */
+  readonly bookMaxAgeMs?: number;
+  /** Oldest mark-price update, relative to the minute close, still used (ms; default 60 000). */
+  readonly markMaxAgeMs?: number;
+  /**
+   * Whether aggregate trades are being fed (default true). Without them the order-flow columns are `null`;
+   * with them a minute without trades is an empty bar if its kline says 0 trades, and missing otherwise.
+   */
+  readonly hasTrades?: boolean;
+  /** Rows whose open_time is below this are computed (warm-up) but not emitted (UTC ms). */
+  readonly emitFrom?: number;
+  /** Rows whose open_time is at or after this are not emitted (UTC ms). */
+  readonly emitTo?: number;
+  /** Called for each kline gap once it has ended (the next kline arrived). */
+  readonly onGap?: (gap: GapEvent) => void;
+}
+
+/** What a {@link GoldEngine} has done so far. */
+export interface GoldEngineReport {
+  /** Rows emitted (labels complete or flushed). */
+  rows: number;
+  /** Minutes finalized, emitted or not. */
+  minutes: number;
+  /** Kline gaps found (each resets the kline features). */
+  readonly gaps: GapEvent[];
+  /** Events older than the minute being assembled, dropped. */
+  lateEvents: number;
+  /** Jumps in aggregate-trade ids: the minute's order-flow columns are `null` and its stateful features reset. */
+  tradeIdGaps: number;
+  /** Explicit resets (reconnects). */
+  resets: number;
+}
+
+const SLOTS = 4;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+class Slot {
+  minute = -1;
+  readonly trades: TradeBarBuilder;
+  tradeGap = false;
+  book: BookDepth | null = null;
+  imbSum = 0;
+  imbCount = 0;
+  bookCount = 0;
+  mark: MarkPrice | null = null;
+  funding: FundingRate | null = null;
+  constructor(symbol: string) {
+    this.trades = new TradeBarBuilder(symbol, true);
+  }
+  open(minute: number): void {
+    this.minute = minute;
+    this.trades.start(minute, 0);
+    this.tradeGap = false;
+    this.book = null;
+    this.imbSum = 0;
+    this.imbCount = 0;
+    this.bookCount = 0;
+    this.mark = null;
+    this.funding = null;
+  }
+}
+
+type RowFactory = (symbol: string, openTime: number, v: FeatureValues) => FeatureRow;
+
+function rowFactory(features: readonly string[], labels: readonly string[]): RowFactory {
+  // v[i] - v[i] === 0 is false exactly for NaN and ±Infinity, which become null.
+  const body = [
+    ...features.map((n, i) => `${JSON.stringify(n)}: v[${i}] - v[${i}] === 0 ? v[${i}] : null`),
+    ...labels.map((n) => `${JSON.stringify(n)}: null`),
+  ].join(', ');
+  // Built once per engine: one object literal per row, every row with the same shape (fields in the same order).
+  return new Function('symbol', 'open_time', 'v', `return { symbol: symbol, open_time: open_time, ${body} };`) as RowFactory;
+}
+
+/**
+ * Builds gold rows for one symbol from events fed in event-time order. Klines drive the minutes: feed every
+ * trade, book snapshot, mark price and funding settlement of a minute before its closed kline; events of later
+ * minutes may arrive before it (up to 3 minutes ahead), so a live feed needs no extra buffering.
+ *
+ * Live: call `kline(k, false)` for each forming-kline update (features see it through `replace`) and get a
+ * provisional row; `kline(k, true)` for the closed one. The finalized rows are identical to a batch rebuild.
+ * A minute without a kline becomes a row with `null` kline columns and resets the kline features (a gap).
+ *
+ * @example
+ * ```ts
+ * const engine = new GoldEngine({ symbol: 'BTCUSDT' });
+ * engine.trade(t1); engine.book(b1); engine.mark(m1);
+ * engine.kline(forming, false);   // provisional row, labels null
+ * engine.kline(closed, true);
+ * for (const row of engine.drain()) console.log(row.open_time, row.rsi_14, row.label_fwd_return_5m);
+ * engine.flush();                  // end of data: release the rows still waiting for labels
+ * ```
+ */
+export class GoldEngine {
+  /** The symbol. */
+  readonly symbol: string;
+  /** The feature set. */
+  readonly features: FeatureSet;
+  /** Counters, gaps. */
+  readonly report: GoldEngineReport = { rows: 0, minutes: 0, gaps: [], lateEvents: 0, tradeIdGaps: 0, resets: 0 };
+  private readonly set: FeatureSet;
+  private readonly labels: LabelBuffer;
+  private readonly bookMaxAge: number;
+  private readonly markMaxAge: number;
+  private readonly hasTrades: boolean;
+  private readonly emitFrom: number;
+  private readonly emitTo: number;
+  private readonly onGap: ((gap: GapEvent) => void) | undefined;
+  private readonly newRow: RowFactory;
+  private readonly values: FeatureValues;
+  private readonly slots: Slot[] = [];
+  private base = -1; // earliest minute not finalized; -1 before the first event
+  private started = false; // a kline has been seen: missing minutes are gaps from now on
+  private provisional = -1; // minute that features have seen through add (not yet final)
+  private lastAggId = -1;
+  private carryBook: BookDepth | null = null;
+  private carryMark: MarkPrice | null = null;
+  private carryFunding: FundingRate | null = null;
+  private gapStart = -1;
+  private gapCount = 0;
+  private ready: FeatureRow[] = [];
+  private readonly labelOut: FeatureRow[] = [];
+
+  /** @param options - see {@link GoldEngineOptions}. */
+  constructor(options: GoldEngineOptions) {
+    this.symbol = options.symbol;
+    this.set = options.features ?? scalping();
+    this.features = this.set;
+    this.labels = new LabelBuffer(options.labelThresholdBps ?? 5);
+    this.bookMaxAge = options.bookMaxAgeMs ?? MINUTE_MS;
+    this.markMaxAge = options.markMaxAgeMs ?? MINUTE_MS;
+    this.hasTrades = options.hasTrades ?? true;
+    this.emitFrom = options.emitFrom ?? Number.NEGATIVE_INFINITY;
+    this.emitTo = options.emitTo ?? Number.POSITIVE_INFINITY;
+    this.onGap = options.onGap;
+    this.newRow = rowFactory(
+      this.set.columns.map((c) => c.name),
+      LABEL_COLUMNS.map((c) => c.name),
+    );
+    this.values = new Float64Array(this.set.columns.length);
+    for (let i = 0; i < SLOTS; i++) this.slots.push(new Slot(options.symbol));
+  }
+
+  /** Returns the slot of `minute`, finalizing older minutes when it is too far ahead; null for a late event. */
+  private slot(minute: number): Slot | null {
+    if (this.base < 0) this.base = minute;
+    if (minute < this.base) {
+      this.report.lateEvents++;
+      return null;
+    }
+    // Too far ahead: finish the oldest minute (a kline gap), or before the first kline just fold it into the as-of state.
+    while (minute >= this.base + SLOTS * MINUTE_MS) {
+      if (this.started) this.advance(null);
+      else this.discard();
+    }
+    const s = this.slots[(minute / MINUTE_MS) % SLOTS]!;
+    if (s.minute !== minute) s.open(minute);
+    return s;
+  }
+
+  /** Feeds one aggregate trade. */
+  trade(t: AggTrade): void {
+    const id = t.agg_trade_id;
+    if (id <= this.lastAggId) {
+      this.report.lateEvents++;
+      return;
+    }
+    const s = this.slot(t.trade_time - (t.trade_time % MINUTE_MS));
+    const jumped = this.lastAggId >= 0 && id !== this.lastAggId + 1;
+    this.lastAggId = id;
+    if (s === null) return;
+    if (jumped) {
+      s.tradeGap = true;
+      this.report.tradeIdGaps++;
+    }
+    s.trades.add(t);
+  }
+
+  /** Feeds one top-N book snapshot. */
+  book(b: BookDepth): void {
+    const s = this.slot(b.event_time - (b.event_time % MINUTE_MS));
+    if (s === null) return;
+    s.book = b;
+    s.bookCount++;
+    const imb = bookImbalance(b, 5);
+    if (imb !== null) {
+      s.imbSum += imb;
+      s.imbCount++;
+    }
+  }
+
+  /** Feeds one mark-price update. */
+  mark(m: MarkPrice): void {
+    const s = this.slot(m.event_time - (m.event_time % MINUTE_MS));
+    if (s !== null) s.mark = m;
+  }
+
+  /** Feeds one funding settlement. */
+  funding(f: FundingRate): void {
+    const s = this.slot(f.funding_time - (f.funding_time % MINUTE_MS));
+    if (s !== null) s.funding = f;
+  }
+
+  /**
+   * Feeds a 1-minute kline: forming (`closed = false`, returns a provisional row with `null` labels) or closed
+   * (returns the finalized row; it is released by {@link GoldEngine.drain} once its labels are known).
+   * Returns `null` for a kline older than the minute being assembled (counted as late).
+   */
+  kline(k: Bar & { readonly open_time: number }, closed = true): FeatureRow | null {
+    const m = k.open_time;
+    if (!this.started) {
+      // Minutes before the first kline are not rows: fold them into the as-of state. Rows start at this kline.
+      while (this.base >= 0 && this.base < m) this.discard();
+      this.base = m;
+      this.started = true;
+    }
+    if (m < this.base) {
+      this.report.lateEvents++;
+      return null;
+    }
+    while (this.base < m) this.advance(null);
+    if (!closed) {
+      const input = this.input(m, k, false);
+      if (this.provisional === m) this.set.replace(input, this.values);
+      else this.set.add(input, this.values);
+      this.provisional = m;
+      return this.newRow(this.symbol, m, this.values);
+    }
+    return this.advance(k);
+  }
+
+  /** Finalizes the minute `base` with kline `k` (or as a gap) and moves on. */
+  private advance(k: Bar | null): FeatureRow {
+    const m = this.base;
+    const input = this.input(m, k, true);
+    if (this.provisional === m) this.set.replace(input, this.values);
+    else this.set.add(input, this.values);
+    const row = this.newRow(this.symbol, m, this.values);
+    this.provisional = -1;
+    this.report.minutes++;
+    if (k === null) {
+      if (this.gapStart < 0) this.gapStart = m;
+      this.gapCount++;
+    } else if (this.gapStart >= 0) {
+      this.endGap();
+    }
+    this.retire(m);
+    this.base = m + MINUTE_MS;
+    this.labelOut.length = 0;
+    this.labels.push(row, k === null ? null : k.close, this.labelOut);
+    this.emit(this.labelOut);
+    return row;
+  }
+
+  private endGap(): void {
+    const gap: GapEvent = {
+      table: 'klines',
+      symbol: this.symbol,
+      kind: 'time',
+      from: this.gapStart,
+      to: this.gapStart + (this.gapCount - 1) * MINUTE_MS,
+      missing: this.gapCount,
+    };
+    this.report.gaps.push(gap);
+    this.onGap?.(gap);
+    this.gapStart = -1;
+    this.gapCount = 0;
+  }
+
+  private emit(rows: readonly FeatureRow[]): void {
+    for (const r of rows) {
+      const t = r.open_time as number;
+      if (t >= this.emitFrom && t < this.emitTo) {
+        this.ready.push(r);
+        this.report.rows++;
+      }
+    }
+  }
+
+  /** Drops the minute `base` before the first kline, keeping its as-of state. */
+  private discard(): void {
+    this.retire(this.base);
+    this.base += MINUTE_MS;
+  }
+
+  /** Folds a finished minute's last book/mark/funding into the as-of state and frees its slot. */
+  private retire(minute: number): void {
+    const s = this.slots[(minute / MINUTE_MS) % SLOTS]!;
+    if (s.minute !== minute) return;
+    if (s.book !== null) this.carryBook = s.book;
+    if (s.mark !== null) this.carryMark = s.mark;
+    if (s.funding !== null) this.carryFunding = s.funding;
+    s.minute = -1;
+  }
+
+  /** Assembles the minute as of its close. */
+  private input(m: number, k: Bar | null, final: boolean): MinuteInput {
+    const s0 = this.slots[(m / MINUTE_MS) % SLOTS]!;
+    const s = s0.minute === m ? s0 : null;
+    const close = m + MINUTE_MS;
+    // trades
+    let trades = null;
+    // Complete: the fills add up to the kline's trade count when it has one; otherwise no agg-id jump in the minute.
+    const counted = final && k !== null && k.trade_count !== null;
+    const complete = s === null || (counted ? s.trades.fills === k.trade_count : !s.tradeGap);
+    if (this.hasTrades && complete) {
+      if (s !== null && s.trades.aggTrades > 0) trades = s.trades.build(true);
+      else if (k !== null && (!final || k.trade_count === 0)) {
+        const b = s !== null ? s.trades : this.emptyBuilder;
+        b.start(m, k.open);
+        trades = b.build(true);
+      }
+    }
+    // book
+    let book: BookMinute | null = null;
+    const snap = s !== null && s.book !== null ? s.book : this.carryBook;
+    if (snap !== null && snap.event_time >= close - this.bookMaxAge) {
+      const b = this.bookScratch;
+      b.snapshot = snap;
+      b.imbalance_5_mean = s !== null && s.imbCount > 0 ? s.imbSum / s.imbCount : null;
+      b.snapshot_count = s !== null ? s.bookCount : 0;
+      book = b;
+    }
+    // perpetual
+    const mk = s !== null && s.mark !== null ? s.mark : this.carryMark;
+    const fresh = mk !== null && mk.event_time >= close - this.markMaxAge ? mk : null;
+    const fu = s !== null && s.funding !== null ? s.funding : this.carryFunding;
+    let fundingRate: number | null = null;
+    let next: number | null = fresh !== null ? fresh.next_funding_time : null;
+    if (fu !== null) {
+      const interval = (fu.funding_interval_hours ?? 8) * HOUR_MS;
+      const settled = fu.funding_time - (fu.funding_time % MINUTE_MS);
+      if (close <= settled + interval + MINUTE_MS) {
+        fundingRate = fu.funding_rate;
+        if (next === null) next = settled + interval;
+      }
+    }
+    let perp: PerpMinute | null = null;
+    if (fresh !== null || fundingRate !== null) {
+      const p = this.perpScratch;
+      p.funding_rate = fundingRate;
+      p.next_funding_time = next;
+      p.mark_price = fresh !== null ? fresh.mark_price : null;
+      p.index_price = fresh !== null ? fresh.index_price : null;
+      perp = p;
+    }
+    const input = this.inputScratch;
+    input.open_time = m;
+    input.kline = k;
+    input.trades = trades;
+    input.book = book;
+    input.perp = perp;
+    return input;
+  }
+
+  private readonly emptyBuilder = new TradeBarBuilder('', true);
+  // Reused per minute: features must not keep a reference to their input (see the Feature contract).
+  private readonly inputScratch: Mutable<MinuteInput> = { open_time: 0, kline: null, trades: null, book: null, perp: null };
+  private readonly bookScratch: Mutable<BookMinute> = { snapshot: null as unknown as BookDepth, imbalance_5_mean: null, snapshot_count: 0 };
+  private readonly perpScratch: Mutable<PerpMinute> = { funding_rate: null, next_funding_time: null, mark_price: null, index_price: null };
+
+  /** Rows ready to be drained. */
+  get pending(): number {
+    return this.ready.length;
+  }
+
+  /** Rows whose labels are complete (or flushed), in minute order; empties the queue. */
+  drain(): FeatureRow[] {
+    if (this.ready.length === 0) return [];
+    const out = this.ready;
+    this.ready = [];
+    return out;
+  }
+
+  /** End of data: records a trailing gap and releases the rows still waiting for labels (their later labels `null`). */
+  flush(): void {
+    if (this.gapStart >= 0) this.endGap();
+    this.labelOut.length = 0;
+    this.labels.flush(this.labelOut);
+    this.emit(this.labelOut);
+  }
+
+  /** A reconnect: resets every feature (they warm up again) and forgets the trade-id chain. */
+  reset(): void {
+    this.set.reset();
+    this.lastAggId = -1;
+    this.provisional = -1;
+    this.report.resets++;
+  }
+}
