@@ -5,7 +5,8 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { createHash } from 'node:crypto';
+import { basename, resolve } from 'node:path';
 import type { Dispatcher } from 'undici';
 import { ScalplakeError } from '../core/errors.js';
 import type { GapEvent, ProgressEvent } from '../core/events.js';
@@ -21,8 +22,10 @@ import { downloadBulkFile } from '../sources/files/download.js';
 import type { RetryOptions } from '../sources/files/http-retry.js';
 import { openStoredZip, openZip } from '../sources/files/zip.js';
 import { dedupe } from '../transforms/dedupe.js';
+import { detectGaps } from '../transforms/detect-gaps.js';
 import { type OnInvalid, validate } from '../transforms/validate.js';
 import { findSilverGaps } from './find-silver-gaps.js';
+import { bronzeFileKey } from './layout.js';
 import type { Lake } from './lake.js';
 
 /** Options of {@link importFile} and {@link importFiles}. */
@@ -37,7 +40,7 @@ export interface ImportOptions {
   readonly interval?: string | undefined;
   /** What to do with invalid rows; default `'quarantine'`. */
   readonly onInvalid?: OnInvalid | undefined;
-  /** Rows remembered by the in-stream dedupe (default 100 000); the partition upsert dedupes the rest. */
+  /** Adds an in-stream dedupe remembering this many keys (default: none; the partition upsert dedupes exactly). */
   readonly dedupeWindow?: number | undefined;
   /** Skip files whose exact bytes were already imported into the same table (default true). */
   readonly resume?: boolean | undefined;
@@ -117,7 +120,12 @@ export interface ImportTotals {
 
 interface OpenedInput {
   readonly bronzeKey: string;
-  readonly sha256: string;
+  /** Known up front for verified zips; for a local CSV it is computed by the bronze copy, run beside the import. */
+  readonly sha256: string | Promise<string>;
+  /** Resolves when the bronze copy is complete. */
+  readonly bronzeDone?: Promise<unknown>;
+  /** A state key that identifies the input before its sha256 is known (local CSVs: path, size and mtime). */
+  readonly fingerprint?: string;
   readonly checksum: 'verified' | 'unverified';
   /** The name the reader sees: carries the symbol, interval and data type. */
   readonly name: string;
@@ -181,9 +189,11 @@ async function importOpened(
   options: ImportOptions,
   started: number,
 ): Promise<FileImportReport> {
-  const stateName = `imports/${opened.sha256}`;
-  if (options.resume !== false) {
-    const prior = (await lake.state.get(stateName)) as FileImportReport | undefined;
+  const knownSha = typeof opened.sha256 === 'string' ? opened.sha256 : undefined;
+  const fingerprintSha = opened.fingerprint ? ((await lake.state.get(opened.fingerprint)) as { sha256?: string } | undefined)?.sha256 : undefined;
+  const priorSha = knownSha ?? fingerprintSha;
+  if (options.resume !== false && priorSha !== undefined) {
+    const prior = (await lake.state.get(`imports/${priorSha}`)) as FileImportReport | undefined;
     if (prior && (options.table === undefined || prior.table === options.table)) {
       return { ...prior, input, skipped: true, rowsWritten: 0, unchanged: 0, filesWritten: [], durationMs: Date.now() - started };
     }
@@ -214,6 +224,8 @@ async function importOpened(
     }
   });
 
+  // Rows in file order with a gap rule: find candidate gaps in the stream, so clean files need no read-back.
+  const streamGaps = detection.order === 'ascending' && (table === 'klines' || table === 'agg_trades');
   const run = pipeline(`import ${opened.name}`)
     .from(source<CsvRecord>(`csv(${opened.name})`, () => csv.batches as AsyncIterable<Batch<CsvRecord>>))
     .pipe(
@@ -228,7 +240,9 @@ async function importOpened(
         },
       }) as never,
     )
-    .pipe(dedupe<CsvRecord>({ key: [...def.key], window: options.dedupeWindow ?? 100_000 }))
+    // The in-stream dedupe is for live streams; here the partition upsert collapses duplicates exactly (and counts them).
+    .$if(options.dedupeWindow !== undefined, (p) => p.pipe(dedupe<CsvRecord>({ key: [...def.key], window: options.dedupeWindow ?? 0 })))
+    .$if(streamGaps, (p) => p.pipe(detectGaps<CsvRecord>({ table: table as 'klines' | 'agg_trades' })))
     .pipe(track)
     .to(lake.silver(table) as never)
     .run(options.signal ? { signal: options.signal } : {});
@@ -241,14 +255,16 @@ async function importOpened(
     report = await run.done;
   } finally {
     await quarantine.close();
+    await opened.bronzeDone;
   }
+  const sha256 = await opened.sha256;
   if (report.status === 'aborted') {
     throw new ScalplakeError('ABORTED', `Import of ${input} was aborted`, { context: { input } });
   }
 
   const symbol = detection.symbol;
   const gaps =
-    symbol !== null && span.min <= span.max
+    symbol !== null && span.min <= span.max && (!streamGaps || report.gaps.length > 0)
       ? await findSilverGaps(lake, table, symbol, {
           from: table === 'klines' ? span.min : utcDayStart(span.min),
           to: span.max + 1,
@@ -258,7 +274,7 @@ async function importOpened(
   const result: FileImportReport = {
     input,
     bronzeKey: opened.bronzeKey,
-    sha256: opened.sha256,
+    sha256,
     checksum: opened.checksum,
     skipped: false,
     table,
@@ -273,7 +289,8 @@ async function importOpened(
     filesWritten: [...report.filesWritten, ...quarantine.keysWritten],
     durationMs: Date.now() - started,
   };
-  await lake.state.put(stateName, { ...result, importedAt: Date.now() });
+  await lake.state.put(`imports/${sha256}`, { ...result, importedAt: Date.now() });
+  if (opened.fingerprint) await lake.state.put(opened.fingerprint, { sha256 });
   return result;
 }
 
@@ -337,10 +354,15 @@ async function openInput(lake: Lake, input: string, options: ImportOptions): Pro
       open: async () => (await openZip(input, { signal: options.signal })).stream,
     };
   }
-  const bronze = await lake.bronzeFile('files', `by-name/${name}`, createReadStream(input));
+  // The bronze copy (which hashes the file) runs beside the import: both read the same file, from the page cache.
+  const bronze = lake.bronzeFile('files', `by-name/${name}`, createReadStream(input, { highWaterMark: 1 << 20 }));
+  bronze.catch(() => {});
+  const st = await stat(input);
   return {
-    bronzeKey: bronze.key,
-    sha256: bronze.sha256,
+    bronzeKey: bronzeFileKey('files', `by-name/${name}`),
+    sha256: bronze.then((b) => b.sha256),
+    bronzeDone: bronze,
+    fingerprint: `import-fingerprints/${createHash('sha256').update(`${resolve(input)}|${st.size}|${st.mtimeMs}`).digest('hex')}`,
     checksum: 'unverified',
     name: input,
     open: async () => createReadStream(input, { highWaterMark: 1 << 20 }),
