@@ -1,5 +1,6 @@
 import { downloadCommand } from './commands/download-command.js';
 import { gapsCommand } from './commands/gaps-command.js';
+import { goldCommand } from './commands/gold-command.js';
 import { importCommand } from './commands/import-command.js';
 import { replayCommand } from './commands/replay-command.js';
 import type { Command } from './main.js';
@@ -9,5 +10,6 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   import: importCommand,
   download: downloadCommand,
   gaps: gapsCommand,
+  gold: goldCommand,
   replay: replayCommand,
 };

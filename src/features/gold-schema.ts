@@ -92,8 +92,8 @@ export const GoldFeatures = z.object({
   cci_20: d('Commodity channel index over 20 minutes'),
   /** 100 · (close / close 10 minutes earlier − 1) (percent). */
   roc_10: d('100 · (close / close 10 minutes earlier − 1) (percent)'),
-  /** On-balance volume since the last reset (base asset). */
-  obv: d('On-balance volume since the last reset (base asset)'),
+  /** On-balance volume since 00:00 UTC (base asset); null until the first midnight after a reset. */
+  obv: d('On-balance volume since 00:00 UTC (base asset); null until the first midnight after a reset'),
   /** (volume − mean) / σ over the last 60 minutes. */
   volume_zscore_60m: d('(volume − mean) / σ over the last 60 minutes'),
   /** taker_buy_volume / volume of the kline. */

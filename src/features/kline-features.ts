@@ -3,6 +3,7 @@
  * volume. Each factory returns a fresh {@link GoldFeature}; all need the kline and reset on a kline gap.
  * @module
  */
+import { DAY_MS } from '../core/time.js';
 import { ADX, ATR, EMA, MACD, ROC, RSI } from 'trading-signals';
 import type { Bar, FeatureResult, GoldColumn, GoldFeature, MinuteInput } from './feature.js';
 import { RollingWindow } from './rolling-window.js';
@@ -281,32 +282,46 @@ class Cci extends OwnFeature {
   }
 }
 
+/**
+ * On-balance volume since 00:00 UTC: cumulative by nature, so it restarts every UTC midnight (like cvd) and is null
+ * until the first midnight seen. That keeps a row reproducible from a bounded warm-up window, so incremental and full
+ * builds (and live) give identical values.
+ */
 class Obv extends OwnFeature {
   readonly warmUp = 1;
   private obv = 0;
+  private started = false;
   private prevClose = Number.NaN;
   private sObv = 0;
+  private sStarted = false;
   private sPrevClose = Number.NaN;
   protected save(): void {
     this.sObv = this.obv;
+    this.sStarted = this.started;
     this.sPrevClose = this.prevClose;
   }
   protected restore(): void {
     this.obv = this.sObv;
+    this.started = this.sStarted;
     this.prevClose = this.sPrevClose;
   }
   protected clear(): void {
     this.obv = 0;
+    this.started = false;
     this.prevClose = Number.NaN;
   }
   protected step(m: MinuteInput): Out {
     const k = m.kline!;
+    if (m.open_time % DAY_MS === 0) {
+      this.obv = 0;
+      this.started = true;
+    }
     if (!Number.isNaN(this.prevClose)) {
       if (k.close > this.prevClose) this.obv += k.volume;
       else if (k.close < this.prevClose) this.obv -= k.volume;
     }
     this.prevClose = k.close;
-    return this.obv;
+    return this.started ? this.obv : null;
   }
 }
 

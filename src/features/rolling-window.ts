@@ -1,15 +1,14 @@
 /**
- * A fixed-size ring buffer of numbers with running sums, supporting `replaceLast` for the forming bar.
+ * A fixed-size ring buffer of numbers, supporting `replaceLast` for the forming bar.
  * @module
  */
 
 /**
- * A ring buffer of the last `size` values with running sum and sum of squares, O(1) per update.
- *
- * Values are stored relative to a reference (the first value after a reset), which keeps the sum of squares
- * precise for prices far from zero; the sums are recomputed exactly from the buffer every `size` pushes so that
- * rounding never drifts. `replaceLast(v)` restores the state before the last push and pushes `v` again, giving
- * bit-identical sums to pushing `v` in the first place.
+ * A ring buffer of the last `size` values. Sums, means and variances are computed from the values held, oldest
+ * first, when asked (O(size), size ≤ a few hundred), never carried as running sums: a running sum's rounding depends
+ * on everything pushed since the start, so two windows holding the same values could disagree in the last bits. This
+ * way a feature's value depends only on the window's content, which is what makes a live run, an incremental build
+ * and a full rebuild give bit-identical gold rows. Pushes are O(1).
  *
  * @example
  * ```ts
@@ -26,13 +25,7 @@ export class RollingWindow {
   private readonly buf: Float64Array;
   private head = 0; // next write position
   private n = 0;
-  private ref = 0;
-  private sum = 0;
-  private sumSq = 0;
-  private pushes = 0;
   // state before the last push, for replaceLast
-  private pSum = 0;
-  private pSumSq = 0;
   private pN = 0;
   private pEvicted = 0;
   private hasLast = false;
@@ -59,14 +52,11 @@ export class RollingWindow {
 
   /** Appends a value, evicting the oldest when full. */
   push(value: number): void {
-    if (this.n === 0 && !this.hasLast) this.ref = value;
-    this.pSum = this.sum;
-    this.pSumSq = this.sumSq;
     this.pN = this.n;
     this.pEvicted = this.buf[this.head]!;
     this.hasLast = true;
-    this.pushes++;
-    this.apply(value);
+    this.buf[this.head] = value;
+    if (this.n < this.size) this.n++;
     this.head = this.head + 1 === this.size ? 0 : this.head + 1;
   }
 
@@ -77,41 +67,16 @@ export class RollingWindow {
       return;
     }
     const slot = this.head === 0 ? this.size - 1 : this.head - 1;
-    this.sum = this.pSum;
-    this.sumSq = this.pSumSq;
-    this.n = this.pN;
-    if (this.pN === 0) this.ref = value;
     this.buf[slot] = this.pEvicted;
+    this.n = this.pN;
     this.head = slot;
-    this.apply(value);
-    this.head = this.head + 1 === this.size ? 0 : this.head + 1;
+    this.push(value);
   }
 
-  private apply(value: number): void {
-    const x = value - this.ref;
-    if (this.n === this.size) {
-      const old = this.buf[this.head]!;
-      this.sum -= old;
-      this.sumSq -= old * old;
-    } else {
-      this.n++;
-    }
-    this.buf[this.head] = x;
-    this.sum += x;
-    this.sumSq += x * x;
-    if (this.pushes % this.size === 0) this.recompute();
-  }
-
-  private recompute(): void {
-    let s = 0;
-    let q = 0;
-    for (let i = 0; i < this.n; i++) {
-      const v = this.buf[i]!;
-      s += v;
-      q += v * v;
-    }
-    this.sum = s;
-    this.sumSq = q;
+  /** Index in `buf` of the oldest value held. */
+  private start(): number {
+    const s = this.head - this.n;
+    return s < 0 ? s + this.size : s;
   }
 
   /** The value `ago` pushes back (0 = the latest); `NaN` when not held. */
@@ -119,24 +84,38 @@ export class RollingWindow {
     if (ago < 0 || ago >= this.n) return Number.NaN;
     let i = this.head - 1 - ago;
     if (i < 0) i += this.size;
-    return this.buf[i]! + this.ref;
+    return this.buf[i]!;
   }
 
-  /** Sum of the values held. */
+  /** Sum of the values held, oldest first. */
   total(): number {
-    return this.sum + this.n * this.ref;
+    const { buf, size, n } = this;
+    let i = this.start();
+    let s = 0;
+    for (let k = 0; k < n; k++) {
+      s += buf[i]!;
+      if (++i === size) i = 0;
+    }
+    return s;
   }
 
   /** Mean of the values held (`NaN` when empty). */
   mean(): number {
-    return this.sum / this.n + this.ref;
+    return this.total() / this.n;
   }
 
-  /** Population variance of the values held (÷ n, clamped at 0; `NaN` when empty). */
+  /** Population variance of the values held (÷ n, two-pass; `NaN` when empty). */
   variance(): number {
-    const m = this.sum / this.n;
-    const v = this.sumSq / this.n - m * m;
-    return Math.max(v , 0);
+    const { buf, size, n } = this;
+    const m = this.mean();
+    let i = this.start();
+    let q = 0;
+    for (let k = 0; k < n; k++) {
+      const d = buf[i]! - m;
+      q += d * d;
+      if (++i === size) i = 0;
+    }
+    return q / n;
   }
 
   /** Smallest value held (`NaN` when empty); O(size). */
@@ -147,7 +126,7 @@ export class RollingWindow {
       const v = this.buf[k]!;
       if (v < m) m = v;
     }
-    return m + this.ref;
+    return m;
   }
 
   /** Largest value held (`NaN` when empty); O(size). */
@@ -158,24 +137,25 @@ export class RollingWindow {
       const v = this.buf[k]!;
       if (v > m) m = v;
     }
-    return m + this.ref;
+    return m;
   }
 
-  /** Mean absolute deviation from `center` over the values held; O(size). */
+  /** Mean absolute deviation from `center` over the values held, oldest first; O(size). */
   meanAbsDev(center: number): number {
-    const c = center - this.ref;
+    const { buf, size, n } = this;
+    let i = this.start();
     let s = 0;
-    for (let k = 0; k < this.n; k++) s += Math.abs(this.buf[k]! - c);
-    return s / this.n;
+    for (let k = 0; k < n; k++) {
+      s += Math.abs(buf[i]! - center);
+      if (++i === size) i = 0;
+    }
+    return s / n;
   }
 
   /** Empties the window. */
   clear(): void {
     this.head = 0;
     this.n = 0;
-    this.sum = 0;
-    this.sumSq = 0;
-    this.pushes = 0;
     this.hasLast = false;
     this.buf.fill(0);
   }

@@ -8,8 +8,8 @@ import { columnsOf } from '../core/schema.js';
 import type { Batch, Sink, SinkReport, StageContext } from '../core/stage.js';
 import { assertSymbol } from '../core/symbol.js';
 import { type TableDef, type TableName, type TableRows, TABLES } from '../core/tables.js';
-import { DAY_MS, HOUR_MS } from '../core/time.js';
-import { type PartitionRef, partitionOf, silverFileKey } from '../lake/layout.js';
+import { DAY_MS, HOUR_MS, utcDate } from '../core/time.js';
+import { type PartitionRef, silverFileKey } from '../lake/layout.js';
 import type { ObjectStore } from './object-store.js';
 import { readParquet } from './parquet-reader.js';
 import { encodeParquet, type ParquetWriteOptions } from './parquet-writer.js';
@@ -90,13 +90,56 @@ export function silverSink<N extends TableName>(store: ObjectStore, table: N, op
   return {
     kind: 'sink',
     name: `silver(${table})`,
-    write: (input, ctx) => writeSilver(store, def, options, maxBuffered, input as AsyncIterable<Batch<Row>>, ctx),
+    write: (input, ctx) =>
+      writePartitions(store, def, (ref) => silverFileKey(table, ref), options, maxBuffered, input as AsyncIterable<Batch<Row>>, ctx),
   };
 }
 
-async function writeSilver(
+/** A table outside the silver registry (e.g. gold), described like a {@link TableDef}. */
+export interface PartitionedTable {
+  /** The table name, used in messages and events. */
+  readonly name: string;
+  /** The zod schema of one row. */
+  readonly schema: TableDef['schema'];
+  /** Columns that identify a row. */
+  readonly key: readonly string[];
+  /** The event-time column that partitions and orders rows. */
+  readonly timeColumn: string;
+  /** `day` (`symbol=/date=`) or `hour` (`symbol=/date=/hour=`). */
+  readonly partitionBy: 'day' | 'hour';
+  /** The key prefix of the table, e.g. `gold/features_1m/`. */
+  readonly prefix: string;
+}
+
+/**
+ * The partition-upsert sink of {@link silverSink} for a table outside the silver registry, such as the gold
+ * features table: same merge, ordering, atomic switch and idempotence.
+ *
+ * @throws As {@link silverSink}.
+ * @example
+ * ```ts
+ * const sink = partitionedSink(store, { name: 'features_1m', schema: GoldFeatures, key: ['symbol', 'open_time'],
+ *   timeColumn: 'open_time', partitionBy: 'day', prefix: 'gold/features_1m/' });
+ * ```
+ */
+export function partitionedSink<T>(store: ObjectStore, table: PartitionedTable, options: SilverSinkOptions = {}): Sink<T> {
+  const maxBuffered = options.maxBufferedRows ?? DEFAULT_MAX_BUFFERED_ROWS;
+  const fileKey = (ref: PartitionRef): string => {
+    const base = `${table.prefix}symbol=${assertSymbol(ref.symbol)}/date=${ref.date}/`;
+    return ref.hour === undefined ? `${base}part-0.parquet` : `${base}hour=${String(ref.hour).padStart(2, '0')}/part-0.parquet`;
+  };
+  const def = table as unknown as TableDef;
+  return {
+    kind: 'sink',
+    name: `${table.prefix.split('/')[0]}(${table.name})`,
+    write: (input, ctx) => writePartitions(store, def, fileKey, options, maxBuffered, input as AsyncIterable<Batch<Row>>, ctx),
+  };
+}
+
+async function writePartitions(
   store: ObjectStore,
   def: TableDef,
+  fileKey: (ref: PartitionRef) => string,
   options: SilverSinkOptions,
   maxBuffered: number,
   input: AsyncIterable<Batch<Row>>,
@@ -165,8 +208,10 @@ async function writeSilver(
         const id = `${symbol as string}|${slot}`;
         let found = buckets.get(id);
         if (found === undefined) {
-          const ref = partitionOf(table, symbol as string, slot * unit);
-          found = { ref, key: silverFileKey(table, ref), rows: [], firstSeq: seq++ };
+          const at = slot * unit;
+          const ref: PartitionRef =
+            unit === HOUR_MS ? { symbol: symbol as string, date: utcDate(at), hour: Math.floor(at / HOUR_MS) % 24 } : { symbol: symbol as string, date: utcDate(at) };
+          found = { ref, key: fileKey(ref), rows: [], firstSeq: seq++ };
           buckets.set(id, found);
         }
         b = found;
