@@ -17,6 +17,9 @@ import { encodeParquet, type ParquetWriteOptions } from './parquet-writer.js';
 /** Rows buffered across all partitions before the oldest partitions are flushed, unless told otherwise. */
 export const DEFAULT_MAX_BUFFERED_ROWS = 200_000;
 
+/** A partition the input has moved past is written early once it holds this many rows (or is two partitions behind). */
+const PASSED_FLUSH_MIN_ROWS = 4096;
+
 /** Columns ignored when deciding whether a re-imported row changed: they describe the import, not the data. */
 export const LINEAGE_COLUMNS: readonly string[] = ['ingested_at', 'source'];
 
@@ -40,6 +43,8 @@ type Row = Record<string, unknown>;
 
 interface Bucket {
   readonly ref: PartitionRef;
+  readonly symbol: string;
+  readonly slot: number;
   readonly key: string;
   readonly rows: Row[];
   readonly firstSeq: number;
@@ -211,7 +216,7 @@ async function writePartitions(
           const at = slot * unit;
           const ref: PartitionRef =
             unit === HOUR_MS ? { symbol: symbol as string, date: utcDate(at), hour: Math.floor(at / HOUR_MS) % 24 } : { symbol: symbol as string, date: utcDate(at) };
-          found = { ref, key: fileKey(ref), rows: [], firstSeq: seq++ };
+          found = { ref, symbol: symbol as string, slot, key: fileKey(ref), rows: [], firstSeq: seq++ };
           buckets.set(id, found);
         }
         b = found;
@@ -222,6 +227,20 @@ async function writePartitions(
       b.rows.push(row);
     }
     buffered += batch.length;
+    // Input in time order (bulk files, REST pages) has moved past these partitions: they are complete, so write them
+    // now rather than keep their rows in memory. A late row for one of them later is merged with the file.
+    if (lastBucket !== undefined) {
+      for (const [id, b] of buckets) {
+        if (b.symbol !== lastSymbol || b === lastBucket) continue;
+        const behind = lastSlot - b.slot;
+        if (behind >= 2 || (behind === 1 && b.rows.length >= PASSED_FLUSH_MIN_ROWS)) {
+          throwIfAborted(ctx.signal);
+          await flush(b);
+          buffered -= b.rows.length;
+          buckets.delete(id);
+        }
+      }
+    }
     if (buffered > maxBuffered) {
       const oldestFirst = [...buckets.entries()].sort((x, y) => x[1].firstSeq - y[1].firstSeq);
       for (const [id, b] of oldestFirst) {

@@ -127,7 +127,9 @@ describe('streaming writer', () => {
     expect(Buffer.from(bytes).equals(Buffer.from(await encodeParquet(S(Kline), rows, { rowGroupSize: 500 })))).toBe(true);
     const path = save(bytes);
     const [c] = await duck(`SELECT count(*)::INTEGER AS n, sum(volume) AS v FROM '${path}'`);
-    expect(c).toEqual({ n: 1500, v: rows.reduce((s, r) => s + r.volume, 0) });
+    // DuckDB sums in parallel, in its own order: compare the float sum with a tolerance.
+    expect(c?.n).toBe(1500);
+    expect(c?.v as number).toBeCloseTo(rows.reduce((s, r) => s + r.volume, 0), 6);
   });
 
   it('parquetStream yields one chunk per row group plus the footer', async () => {
