@@ -12,6 +12,7 @@ import { DAY_MS, HOUR_MS, utcDate } from '../core/time.js';
 import { type PartitionRef, silverFileKey } from '../lake/layout.js';
 import type { ObjectStore } from './object-store.js';
 import { readParquet } from './parquet-reader.js';
+import { compileRowPacker, type PackedRows } from './row-packer.js';
 import { encodeParquet, type ParquetWriteOptions } from './parquet-writer.js';
 
 /** Rows buffered across all partitions before the oldest partitions are flushed, unless told otherwise. */
@@ -46,7 +47,8 @@ interface Bucket {
   readonly symbol: string;
   readonly slot: number;
   readonly key: string;
-  readonly rows: Row[];
+  /** The buffered rows, packed into columns (see row-packer.ts). */
+  readonly packed: PackedRows;
   readonly firstSeq: number;
 }
 
@@ -154,6 +156,7 @@ async function writePartitions(
   const timeColumn = def.timeColumn;
   const unit = def.partitionBy === 'hour' ? HOUR_MS : DAY_MS;
   const merge = merger(def);
+  const packer = compileRowPacker(columnsOf(def.schema));
   const buckets = new Map<string, Bucket>();
   const knownSymbols = new Set<string>();
   const files = new Set<string>();
@@ -168,7 +171,7 @@ async function writePartitions(
   const flush = async (b: Bucket): Promise<void> => {
     const existingBytes = await store.get(b.key);
     const existing = existingBytes === undefined ? [] : await readParquet<Row>(existingBytes, def.schema, { source: b.key });
-    const result = merge(existing, b.rows);
+    const result = merge(existing, packer.unpack(b.packed) as Row[]);
     rowsWritten += result.inserted + result.replaced;
     unchanged += result.unchanged;
     ctx.counters.rowsOut += result.inserted + result.replaced + result.unchanged;
@@ -216,7 +219,7 @@ async function writePartitions(
           const at = slot * unit;
           const ref: PartitionRef =
             unit === HOUR_MS ? { symbol: symbol as string, date: utcDate(at), hour: Math.floor(at / HOUR_MS) % 24 } : { symbol: symbol as string, date: utcDate(at) };
-          found = { ref, symbol: symbol as string, slot, key: fileKey(ref), rows: [], firstSeq: seq++ };
+          found = { ref, symbol: symbol as string, slot, key: fileKey(ref), packed: packer.create(), firstSeq: seq++ };
           buckets.set(id, found);
         }
         b = found;
@@ -224,7 +227,7 @@ async function writePartitions(
         lastSlot = slot;
         lastBucket = b;
       }
-      b.rows.push(row);
+      packer.push(b.packed, row);
     }
     buffered += batch.length;
     // Input in time order (bulk files, REST pages) has moved past these partitions: they are complete, so write them
@@ -233,10 +236,10 @@ async function writePartitions(
       for (const [id, b] of buckets) {
         if (b.symbol !== lastSymbol || b === lastBucket) continue;
         const behind = lastSlot - b.slot;
-        if (behind >= 2 || (behind === 1 && b.rows.length >= PASSED_FLUSH_MIN_ROWS)) {
+        if (behind >= 2 || (behind === 1 && b.packed.n >= PASSED_FLUSH_MIN_ROWS)) {
           throwIfAborted(ctx.signal);
           await flush(b);
-          buffered -= b.rows.length;
+          buffered -= b.packed.n;
           buckets.delete(id);
         }
       }
@@ -247,7 +250,7 @@ async function writePartitions(
         if (buffered <= maxBuffered / 2) break;
         throwIfAborted(ctx.signal);
         await flush(b);
-        buffered -= b.rows.length;
+        buffered -= b.packed.n;
         buckets.delete(id);
         if (lastBucket === b) lastBucket = undefined;
       }

@@ -1,0 +1,115 @@
+/**
+ * Columnar buffering of rows. A sink that holds rows until their partition is complete keeps them long enough for
+ * V8 to promote them to the old generation, where every number field is a separate boxed object: a bulk import's
+ * memory then grows with everything it has seen, not with what it holds. Packing rows into typed columns as they
+ * arrive lets the row objects die young; they are rebuilt (briefly) when the partition is written.
+ * @module
+ */
+import { ScalplakeError } from '../core/errors.js';
+import type { ColumnSpec } from '../core/schema.js';
+
+/** Rows of one table held as growable columns. */
+export interface PackedRows {
+  /** Rows held. */
+  n: number;
+  /** Capacity of the columns. */
+  cap: number;
+  /** Per column: a `Float64Array` (numbers, booleans as 0/1) or an array of strings. */
+  cols: (Float64Array | (string | null)[])[];
+  /** Per column: 1 where the value is null (nullable non-string columns), else an empty array. */
+  nulls: Uint8Array[];
+}
+
+/** Packs rows of one schema into {@link PackedRows} and rebuilds them. */
+export interface RowPacker {
+  /** Creates an empty store. */
+  create(capacity?: number): PackedRows;
+  /** Appends one row. @throws `SINK_WRITE` naming the column and the value when it does not fit the column type. */
+  push(into: PackedRows, row: unknown): void;
+  /** Rebuilds the rows, fields in schema order. */
+  unpack(from: PackedRows): Record<string, unknown>[];
+}
+
+/**
+ * Compiles the packer of a list of columns (code generated from the column names, quoted with `JSON.stringify`, so
+ * that every field access is a monomorphic property load).
+ *
+ * @example
+ * ```ts
+ * const packer = compileRowPacker(columnsOf(AggTrade));
+ * const p = packer.create();
+ * for (const r of batch) packer.push(p, r);
+ * const rows = packer.unpack(p);
+ * ```
+ */
+export function compileRowPacker(columns: readonly ColumnSpec[]): RowPacker {
+  const push: string[] = ['const i = p.n; if (i === p.cap) grow(p);'];
+  const unpackPre: string[] = [];
+  const fields: string[] = [];
+  columns.forEach((c, k) => {
+    const key = JSON.stringify(c.name);
+    push.push(`{ const v = r[${key}];`);
+    if (c.type === 'string') {
+      push.push(`if (typeof v === 'string') p.cols[${k}][i] = v;`);
+      push.push(c.nullable ? `else if (v === null || v === undefined) p.cols[${k}][i] = null;` : '');
+      push.push(`else bad(${key}, v); }`);
+      unpackPre.push(`const c${k} = p.cols[${k}];`);
+      fields.push(`${key}: c${k}[i]`);
+      return;
+    }
+    const nul = c.nullable ? `p.nulls[${k}][i] = 0; ` : '';
+    if (c.type === 'boolean') {
+      push.push(`if (v === true) { p.cols[${k}][i] = 1; ${nul}} else if (v === false) { p.cols[${k}][i] = 0; ${nul}}`);
+    } else {
+      const ok = c.type === 'double' ? `typeof v === 'number'` : `typeof v === 'number' && Number.isInteger(v)`;
+      push.push(`if (${ok}) { p.cols[${k}][i] = v; ${nul}}`);
+    }
+    push.push(c.nullable ? `else if (v === null || v === undefined) p.nulls[${k}][i] = 1;` : '');
+    push.push(`else bad(${key}, v); }`);
+    unpackPre.push(`const c${k} = p.cols[${k}]${c.nullable ? `, z${k} = p.nulls[${k}]` : ''};`);
+    const value = c.type === 'boolean' ? `c${k}[i] === 1` : `c${k}[i]`;
+    fields.push(`${key}: ${c.nullable ? `z${k}[i] === 1 ? null : ${value}` : value}`);
+  });
+  push.push('p.n = i + 1;');
+  const pushFn = new Function('grow', 'bad', `return function push(p, r) {\n${push.join('\n')}\n};`)(grow, bad) as RowPacker['push'];
+  const unpackFn = new Function(
+    `return function unpack(p) {\n${unpackPre.join('\n')}\nconst n = p.n; const out = new Array(n);\nfor (let i = 0; i < n; i++) out[i] = { ${fields.join(', ')} };\nreturn out;\n};`,
+  )() as RowPacker['unpack'];
+
+  const hasNulls = columns.map((c) => c.nullable && c.type !== 'string');
+  function grow(p: PackedRows): void {
+    const cap = Math.max(1024, p.cap * 2);
+    p.cols = p.cols.map((col) => {
+      if (Array.isArray(col)) return col;
+      const next = new Float64Array(cap);
+      next.set(col.subarray(0, p.n));
+      return next;
+    });
+    p.nulls = p.nulls.map((z, k) => {
+      if (!hasNulls[k]) return z;
+      const next = new Uint8Array(cap);
+      next.set(z.subarray(0, p.n));
+      return next;
+    });
+    p.cap = cap;
+  }
+
+  return {
+    create(capacity = 0) {
+      return {
+        n: 0,
+        cap: capacity,
+        cols: columns.map((c) => (c.type === 'string' ? [] : new Float64Array(capacity))),
+        nulls: columns.map((_, k) => new Uint8Array(hasNulls[k] ? capacity : 0)),
+      };
+    },
+    push: pushFn,
+    unpack: unpackFn,
+  };
+}
+
+function bad(column: string, value: unknown): never {
+  throw new ScalplakeError('SINK_WRITE', `Column ${JSON.stringify(column)} cannot hold ${typeof value} ${JSON.stringify(value)}`, {
+    context: { column, value },
+  });
+}

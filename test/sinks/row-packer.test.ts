@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { isScalplakeError } from '../../src/core/errors.js';
+import { columnsOf } from '../../src/core/schema.js';
+import { FundingRate, Kline } from '../../src/core/tables.js';
+import { compileRowPacker } from '../../src/sinks/row-packer.js';
+
+describe('compileRowPacker', () => {
+  it('round-trips rows of every column type, nulls included, across capacity growth', () => {
+    const packer = compileRowPacker(columnsOf(Kline));
+    const rows = Array.from({ length: 3000 }, (_, i) => ({
+      symbol: 'BTCUSDT', interval: '1m', open_time: 1_567_965_420_000 + i * 60_000, close_time: 1_567_965_479_999 + i * 60_000,
+      open: 10_000 + i / 7, high: 10_010 + i, low: 9_990 - i, close: -0, volume: i % 3 === 0 ? 0 : 1e-8 * i,
+      quote_volume: i % 2 === 0 ? null : 2 ** 53 - i, trade_count: i % 5 === 0 ? null : 3_449_899_747 + i,
+      taker_buy_volume: null, taker_buy_quote_volume: 1.5, source: i % 2 ? 'datavision' : 'cdd', ingested_at: 1,
+    }));
+    const p = packer.create();
+    for (const r of rows) packer.push(p, r);
+    const back = packer.unpack(p);
+    expect(back).toEqual(rows);
+    expect(Object.keys(back[0]!)).toEqual(columnsOf(Kline).map((c) => c.name));
+    expect(Object.is(back[0]!.close, -0)).toBe(true);
+  });
+
+  it('refuses a value its column cannot hold, naming the column', () => {
+    const packer = compileRowPacker(columnsOf(FundingRate));
+    const p = packer.create();
+    const good = { symbol: 'BTCUSDT', funding_time: 1, funding_rate: 0.0001, mark_price: null, funding_interval_hours: 8, source: 's', ingested_at: 1 };
+    packer.push(p, good);
+    for (const [column, value] of [['funding_rate', 'x'], ['funding_time', 1.5], ['symbol', null], ['funding_interval_hours', '8']] as const) {
+      let caught: unknown;
+      try {
+        packer.push(p, { ...good, [column]: value });
+      } catch (e) {
+        caught = e;
+      }
+      expect(isScalplakeError(caught, 'SINK_WRITE')).toBe(true);
+      expect((caught as Error).message).toContain(`"${column}"`);
+    }
+    expect(packer.unpack(p)).toEqual([good]);
+  });
+});
