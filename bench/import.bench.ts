@@ -9,8 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { openLake } from '../src/lake/lake.js';
-import { importFile } from '../src/lake/import-files.js';
+import { existsSync } from 'node:fs';
 import { generateAggTradesCsv } from './generate-agg-trades.js';
 
 const ROWS = Number(process.argv[2] ?? 2_000_000);
@@ -18,13 +17,17 @@ const dataDir = fileURLToPath(new URL('./.data/', import.meta.url));
 const csvPath = `${dataDir}BTCUSDT-aggTrades-2024-01-01.csv`;
 
 async function child(): Promise<void> {
+  // Measure the built package (what users run) when it exists; the sources through tsx otherwise.
+  const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+  const { openLake, importFile } = (existsSync(dist) ? await import(dist) : await import('../src/index.js')) as typeof import('../src/index.js');
   const lakeDir = `${dataDir}lake-import`;
   await rm(lakeDir, { recursive: true, force: true });
+  const baseRssMb = process.memoryUsage().rss / 1048576;
   const t0 = performance.now();
   const r = await importFile(openLake(lakeDir), csvPath, { resume: false });
   const ms = performance.now() - t0;
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ ms, rows: r.rowsWritten, files: r.filesWritten.length, maxRssMb }));
+  process.stdout.write(JSON.stringify({ ms, rows: r.rowsWritten, files: r.filesWritten.length, maxRssMb, baseRssMb, dist: existsSync(dist) }));
 }
 
 async function duckdb(): Promise<number> {
@@ -51,13 +54,16 @@ async function main(): Promise<void> {
       encoding: 'utf8',
       maxBuffer: 1 << 20,
     });
-    ours.push(JSON.parse(json) as { ms: number; rows: number; files: number; maxRssMb: number });
+    ours.push(JSON.parse(json) as { ms: number; rows: number; files: number; maxRssMb: number; baseRssMb: number; dist: boolean });
     theirs.push(await duckdb());
   }
   const best = ours.reduce((a, b) => (a.ms < b.ms ? a : b));
   const duck = Math.min(...theirs);
   console.log(`import of ${ROWS.toLocaleString('en-US')} aggTrades rows (CSV → silver zstd Parquet, hourly partitions)`);
-  console.log(`  scalplake importFile: ${(best.ms / 1000).toFixed(2)} s, ${best.rows} rows in ${best.files} files, peak RSS ${best.maxRssMb.toFixed(0)} MB`);
+  console.log(
+    `  scalplake importFile (${best.dist ? 'dist' : 'src via tsx'}): ${(best.ms / 1000).toFixed(2)} s, ${best.rows} rows in ${best.files} files, ` +
+      `peak RSS ${best.maxRssMb.toFixed(0)} MB (process at start ${best.baseRssMb.toFixed(0)} MB)`,
+  );
   console.log(`  DuckDB COPY … TO parquet (zstd, 2 threads): ${(duck / 1000).toFixed(2)} s`);
   console.log(`  ratio: ${(best.ms / duck).toFixed(2)}× DuckDB (target ≤ 4×), peak memory target < 300 MB`);
 }
