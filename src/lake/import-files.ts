@@ -20,6 +20,7 @@ import { type CsvOpenResult, type CsvRecord, openCsv } from '../sources/files/cs
 import type { CsvDetection, CsvFormat, CsvTable } from '../sources/files/detect-format.js';
 import { downloadBulkFile } from '../sources/files/download.js';
 import type { RetryOptions } from '../sources/files/http-retry.js';
+import { teeAsync } from '../sources/files/tee-async.js';
 import { openStoredZip, openZip } from '../sources/files/zip.js';
 import { dedupe } from '../transforms/dedupe.js';
 import { detectGaps } from '../transforms/detect-gaps.js';
@@ -124,6 +125,8 @@ interface OpenedInput {
   readonly sha256: string | Promise<string>;
   /** Resolves when the bronze copy is complete. */
   readonly bronzeDone?: Promise<unknown>;
+  /** Releases what `open` started when the import stops before reading (e.g. an unknown format). */
+  readonly abandon?: () => Promise<void>;
   /** A state key that identifies the input before its sha256 is known (local CSVs: path, size and mtime). */
   readonly fingerprint?: string;
   readonly checksum: 'verified' | 'unverified';
@@ -199,14 +202,21 @@ async function importOpened(
     }
   }
 
-  const csv: CsvOpenResult<CsvRecord> = await openCsv(await opened.open(), {
-    name: opened.name,
-    ingestedAt: options.ingestedAt ?? Date.now(),
-    ...(options.format === undefined ? {} : { format: options.format }),
-    ...(options.table === undefined ? {} : { table: options.table as CsvTable }),
-    ...(options.symbol === undefined ? {} : { symbol: options.symbol }),
-    ...(options.interval === undefined ? {} : { interval: options.interval }),
-  });
+  const bytes = await opened.open();
+  let csv: CsvOpenResult<CsvRecord>;
+  try {
+    csv = await openCsv(bytes, {
+      name: opened.name,
+      ingestedAt: options.ingestedAt ?? Date.now(),
+      ...(options.format === undefined ? {} : { format: options.format }),
+      ...(options.table === undefined ? {} : { table: options.table as CsvTable }),
+      ...(options.symbol === undefined ? {} : { symbol: options.symbol }),
+      ...(options.interval === undefined ? {} : { interval: options.interval }),
+    });
+  } catch (e) {
+    await opened.abandon?.();
+    throw e;
+  }
   const { detection } = csv;
   const table = detection.table;
   const def = TABLES[table];
@@ -354,18 +364,32 @@ async function openInput(lake: Lake, input: string, options: ImportOptions): Pro
       open: async () => (await openZip(input, { signal: options.signal })).stream,
     };
   }
-  // The bronze copy (which hashes the file) runs beside the import: both read the same file, from the page cache.
-  const bronze = lake.bronzeFile('files', `by-name/${name}`, createReadStream(input, { highWaterMark: 1 << 20 }));
+  // One read of the file feeds both the parser and the bronze copy (which hashes it), side by side.
+  const bronzeKey = bronzeFileKey('files', `by-name/${name}`);
+  let startBronze!: (body: AsyncIterable<Uint8Array>) => void;
+  let parser: AsyncIterable<Uint8Array> | undefined;
+  const bronze = new Promise<AsyncIterable<Uint8Array>>((r) => {
+    startBronze = r;
+  }).then((body) => lake.bronzeFile('files', `by-name/${name}`, body));
   bronze.catch(() => {});
   const st = await stat(input);
   return {
-    bronzeKey: bronzeFileKey('files', `by-name/${name}`),
+    bronzeKey,
     sha256: bronze.then((b) => b.sha256),
     bronzeDone: bronze,
     fingerprint: `import-fingerprints/${createHash('sha256').update(`${resolve(input)}|${st.size}|${st.mtimeMs}`).digest('hex')}`,
     checksum: 'unverified',
     name: input,
-    open: async () => createReadStream(input, { highWaterMark: 1 << 20 }),
+    open: async () => {
+      const [toBronze, toParser] = teeAsync(createReadStream(input, { highWaterMark: 1 << 20 }));
+      parser = toParser;
+      startBronze(toBronze);
+      return toParser;
+    },
+    abandon: async () => {
+      await (parser as AsyncGenerator<Uint8Array> | undefined)?.return(undefined);
+      await bronze.catch(() => {});
+    },
   };
 }
 

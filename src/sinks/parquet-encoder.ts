@@ -102,6 +102,20 @@ export class ParquetEncoder {
   encodeRowGroup(rows: readonly unknown[], start: number, end: number): Uint8Array {
     const n = end - start;
     this.gather(rows, start, n, this.gathered, this.rows);
+    return this.encodeGathered(n);
+  }
+
+  /**
+   * Encodes `n` rows that `fill` writes straight into the gathered columns (for callers that already hold columns,
+   * such as the silver sink's packed buffers), as one row group.
+   */
+  encodeColumns(n: number, fill: (columns: GatheredColumn[], n: number) => void): Uint8Array {
+    for (const g of this.gathered) g.ensure(n);
+    fill(this.gathered, n);
+    return this.encodeGathered(n);
+  }
+
+  private encodeGathered(n: number): Uint8Array {
     if (this.ints.length < n) this.ints = new Int32Array(n);
     const out = this.out;
     out.reset();

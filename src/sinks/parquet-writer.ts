@@ -9,6 +9,7 @@
  */
 import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
 import { ScalplakeError } from '../core/errors.js';
+import type { GatheredColumn } from './parquet-gather.js';
 import type { TableSchema } from '../core/schema.js';
 import { ParquetEncoder } from './parquet-encoder.js';
 import { PQ } from './parquet-metadata.js';
@@ -110,6 +111,30 @@ export async function createParquetWriter<T>(schema: TableSchema, options: Parqu
 export async function encodeParquet<T>(schema: TableSchema, rows: readonly T[], options: ParquetWriteOptions = {}): Promise<Uint8Array> {
   const w = await createParquetWriter<T>(schema, options);
   const parts = w.write(rows);
+  parts.push(w.finish());
+  return concatBytes(parts);
+}
+
+/**
+ * Encodes `n` rows that are already held in columns into one Parquet file in memory: `fill(columns, start, count)`
+ * writes rows `[start, start + count)` into the gathered columns of each row group.
+ *
+ * @throws `SINK_WRITE` when the encoder fails.
+ * @example
+ * ```ts
+ * const bytes = await encodeParquetColumns(AggTrade, packed.n, (cols, start, count) => packer.fill(packed, start, count, cols));
+ * ```
+ */
+export async function encodeParquetColumns(
+  schema: TableSchema,
+  n: number,
+  fill: (columns: GatheredColumn[], start: number, count: number) => void,
+  options: ParquetWriteOptions = {},
+): Promise<Uint8Array> {
+  const codec = options.codec ?? 'ZSTD';
+  if (codec === 'ZSTD') await ensureZstd();
+  const w = new TableParquetWriter<unknown>(schema, options);
+  const parts = w.writeColumns(n, fill);
   parts.push(w.finish());
   return concatBytes(parts);
 }
@@ -224,6 +249,21 @@ class TableParquetWriter<T> implements ParquetWriter<T> {
     parts.push(this.encoder.finish());
     const out = concatBytes(parts);
     this.byteCount += parts[parts.length - 1]!.byteLength;
+    return out;
+  }
+
+  /** Encodes `n` rows held in columns, filled per row group by `fill(columns, start, count)`. */
+  writeColumns(n: number, fill: (columns: GatheredColumn[], start: number, count: number) => void): Uint8Array[] {
+    this.assertOpen();
+    if (this.pendingCount > 0) throw new ScalplakeError('SINK_WRITE', 'writeColumns cannot follow rows in the same row group', {});
+    const out: Uint8Array[] = [];
+    for (let start = 0; start < n; start += this.groupSize) {
+      const count = Math.min(this.groupSize, n - start);
+      const bytes = this.encoder.encodeColumns(count, (cols) => fill(cols, start, count));
+      this.byteCount += bytes.byteLength;
+      out.push(bytes);
+    }
+    this.rowCount += n;
     return out;
   }
 

@@ -7,6 +7,7 @@
  */
 import { ScalplakeError } from '../core/errors.js';
 import type { ColumnSpec } from '../core/schema.js';
+import type { GatheredColumn } from './parquet-gather.js';
 
 /** Rows of one table held as growable columns. */
 export interface PackedRows {
@@ -28,6 +29,8 @@ export interface RowPacker {
   push(into: PackedRows, row: unknown): void;
   /** Rebuilds the rows, fields in schema order. */
   unpack(from: PackedRows): Record<string, unknown>[];
+  /** Writes rows `[start, start + n)` into the Parquet encoder's gathered columns (no row objects on the way). */
+  fill(from: PackedRows, start: number, n: number, into: GatheredColumn[]): void;
 }
 
 /**
@@ -105,6 +108,50 @@ export function compileRowPacker(columns: readonly ColumnSpec[]): RowPacker {
     },
     push: pushFn,
     unpack: unpackFn,
+    fill(p, start, n, into) {
+      columns.forEach((c, k) => {
+        const g = into[k]!;
+        const col = p.cols[k]!;
+        let count = 0;
+        if (Array.isArray(col)) {
+          const strs = g.strs;
+          for (let i = 0; i < n; i++) {
+            const v = col[start + i];
+            if (v === null || v === undefined) g.defs[i] = 0;
+            else {
+              strs[count++] = v;
+              if (c.nullable) g.defs[i] = 1;
+            }
+          }
+        } else if (hasNulls[k]) {
+          const z = p.nulls[k]!;
+          const nums = g.nums;
+          for (let i = 0; i < n; i++) {
+            if (z[start + i] === 1) g.defs[i] = 0;
+            else {
+              nums[count++] = col[start + i]!;
+              g.defs[i] = 1;
+            }
+          }
+        } else {
+          g.nums.set(col.subarray(start, start + n));
+          count = n;
+        }
+        g.values = count;
+        let min = Number.POSITIVE_INFINITY;
+        let max = Number.NEGATIVE_INFINITY;
+        if (!Array.isArray(col)) {
+          const nums = g.nums;
+          for (let i = 0; i < count; i++) {
+            const v = nums[i]!;
+            if (v < min) min = v;
+            if (v > max) max = v;
+          }
+        }
+        g.min = min;
+        g.max = max;
+      });
+    },
   };
 }
 
