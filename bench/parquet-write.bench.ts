@@ -1,5 +1,5 @@
 /**
- * Parquet write speed: scalplake's writer (hyparquet-writer + zstd-wasm, explicit schema) against DuckDB's
+ * Parquet write speed: scalplake's own encoder (zstd-wasm, explicit schema) against DuckDB's
  * `COPY … TO … (FORMAT parquet, COMPRESSION zstd)` on the same 2 M aggregate trades generated in-process.
  *
  * Run: `npx tsx bench/parquet-write.bench.ts [rows]`
@@ -95,7 +95,7 @@ try {
   if (check.n !== N) throw new Error(`DuckDB read ${String(check.n)} rows from our file, expected ${N}`);
 
   const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
-  console.log(`scalplake (hyparquet-writer + zstd-wasm): ${oursSec.toFixed(2)} s, ${mb(oursBytes)}, ${Math.round(N / oursSec).toLocaleString('en-US')} rows/s`);
+  console.log(`scalplake (own encoder + zstd-wasm): ${oursSec.toFixed(2)} s, ${mb(oursBytes)}, ${Math.round(N / oursSec).toLocaleString('en-US')} rows/s`);
   console.log(`DuckDB COPY … (FORMAT parquet, COMPRESSION zstd): ${duckSec.toFixed(2)} s, ${mb(statSync(theirs).size)}`);
   console.log(`ratio scalplake / DuckDB: ${(oursSec / duckSec).toFixed(1)}×`);
 } finally {

@@ -22,6 +22,7 @@ export * from './lake/import-files.js';
 export * from './lake/ingest-live.js';
 export * from './lake/lake.js';
 export * from './lake/layout.js';
+export * from './lake/watermarks.js';
 export * from './pipeline/context.js';
 export * from './pipeline/pipeline.js';
 export * from './pipeline/run-handle.js';

@@ -19,6 +19,7 @@ import { restPriceKlines } from '../sources/binance/rest-price-klines.js';
 import { validate } from '../transforms/validate.js';
 import { type DownloadSummary, downloadFiles } from './download-files.js';
 import type { Lake } from './lake.js';
+import { lastSilverValue, toQuarantineRows } from './watermarks.js';
 
 /** The data a backfill can fetch, with the silver table each feeds and its bulk data type. */
 const DATA: Readonly<Record<string, { readonly table: TableName; readonly bulk: string }>> = {
@@ -147,7 +148,8 @@ export async function backfill(lake: Lake, options: BackfillOptions): Promise<Ba
     await http.loadExchangeInfo();
     for (const d of options.data) {
       const { table } = DATA[d]!;
-      const resumeAt = await afterLastRow(lake, table, symbol);
+      const lastTime = await lastSilverValue(lake, table, symbol, (r) => (r as unknown as Record<string, number>)[TABLES[table].timeColumn]!);
+      const resumeAt = lastTime === undefined ? undefined : lastTime + 1;
       let restFrom = Math.max(restStart, resumeAt ?? restStart);
       if (d === 'aggTrades' && to - restFrom > AGG_TRADES_REST_HISTORY_MS && now() - restFrom > AGG_TRADES_REST_HISTORY_MS) {
         throw new ScalplakeError(
@@ -169,8 +171,7 @@ export async function backfill(lake: Lake, options: BackfillOptions): Promise<Ba
         .pipe(
           validate(TABLES[table].schema, {
             table,
-            quarantine: (rows) =>
-              quarantine.append(rows.map((r) => ({ table, source: r.source, line: r.line, raw: r.raw, reason: r.reason, quarantined_at: Date.now() }))),
+            quarantine: (rows) => quarantine.append(toQuarantineRows(table, rows)),
           }) as never,
         )
         .to(lake.silver(table) as never)
@@ -204,19 +205,4 @@ function restSource(data: string, o: { http: ReturnType<typeof createBinanceHttp
     default:
       return restPriceKlines({ http: o.http, symbol: o.symbol, from: o.from, to: o.to, kind: 'markPrice' }) as Source<unknown>;
   }
-}
-
-/** The time just after the last stored row of a table (its watermark), or undefined when the table is empty. */
-async function afterLastRow(lake: Lake, table: TableName, symbol: string): Promise<number | undefined> {
-  const last = (await lake.partitions(table, symbol)).at(-1);
-  if (!last) return undefined;
-  const col = TABLES[table].timeColumn;
-  let max: number | undefined;
-  for await (const batch of lake.readSilver(table, symbol, { from: last.start, to: last.end })) {
-    for (const r of batch) {
-      const t = (r as unknown as Record<string, number>)[col]!;
-      if (max === undefined || t > max) max = t;
-    }
-  }
-  return max === undefined ? undefined : max + 1;
 }

@@ -28,6 +28,7 @@ import { type OnInvalid, validate } from '../transforms/validate.js';
 import { findSilverGaps } from './find-silver-gaps.js';
 import { bronzeFileKey } from './layout.js';
 import type { Lake } from './lake.js';
+import { toQuarantineRows } from './watermarks.js';
 
 /** Options of {@link importFile} and {@link importFiles}. */
 export interface ImportOptions {
@@ -242,12 +243,7 @@ async function importOpened(
       validate(def.schema, {
         table,
         onInvalid: options.onInvalid ?? 'quarantine',
-        quarantine: (rows) => {
-          const at = Date.now();
-          return quarantine.append(
-            rows.map((r) => ({ table, source: r.source, line: r.line, raw: r.raw, reason: r.reason, quarantined_at: at })),
-          );
-        },
+        quarantine: (rows) => quarantine.append(toQuarantineRows(table, rows)),
       }) as never,
     )
     // The in-stream dedupe is for live streams; here the partition upsert collapses duplicates exactly (and counts them).

@@ -15,6 +15,7 @@ import type { BinanceWsClientOptions } from '../sources/binance/ws-client.js';
 import { type LiveBatch, type LiveMarker, liveIngest } from '../sources/binance/live-ingest.js';
 import type { JsonlWriter } from '../sinks/jsonl-writer.js';
 import type { Lake } from './lake.js';
+import { lastSilverValue, toQuarantineRows } from './watermarks.js';
 
 /** Options of {@link ingestLive}. */
 export interface IngestLiveOptions {
@@ -129,8 +130,7 @@ export async function ingestLive(lake: Lake, options: IngestLiveOptions): Promis
       q = lake.quarantine(table);
       quarantines.set(table, q);
     }
-    const at = Date.now();
-    await q.append(rejected.map((r) => ({ table, source: r.source, line: r.line, raw: r.raw, reason: r.reason, quarantined_at: at })));
+    await q.append(toQuarantineRows(table, rejected));
     quarantined += rejected.length;
   };
 
@@ -207,24 +207,11 @@ export async function lakeWatermarks(
   symbol: string,
 ): Promise<{ klineOpenTime?: number; aggTradeId?: number; markPriceTime?: number }> {
   const out: { klineOpenTime?: number; aggTradeId?: number; markPriceTime?: number } = {};
-  const last = async <N extends TableName>(table: N, pick: (row: import('../core/tables.js').TableRows[N]) => number) => {
-    const parts = await lake.partitions(table, symbol);
-    const p = parts.at(-1);
-    if (!p) return undefined;
-    let max: number | undefined;
-    for await (const batch of lake.readSilver(table, symbol, { from: p.start, to: p.end })) {
-      for (const r of batch) {
-        const v = pick(r);
-        if (max === undefined || v > max) max = v;
-      }
-    }
-    return max;
-  };
-  const k = await last('klines', (r) => (r.interval === '1m' ? r.open_time : Number.NEGATIVE_INFINITY));
-  if (k !== undefined && Number.isFinite(k)) out.klineOpenTime = k;
-  const a = await last('agg_trades', (r) => r.agg_trade_id);
+  const k = await lastSilverValue(lake, 'klines', symbol, (r) => (r.interval === '1m' ? r.open_time : Number.NEGATIVE_INFINITY));
+  if (k !== undefined) out.klineOpenTime = k;
+  const a = await lastSilverValue(lake, 'agg_trades', symbol, (r) => r.agg_trade_id);
   if (a !== undefined) out.aggTradeId = a;
-  const m = await last('mark_prices', (r) => r.event_time);
+  const m = await lastSilverValue(lake, 'mark_prices', symbol, (r) => r.event_time);
   if (m !== undefined) out.markPriceTime = m;
   return out;
 }
