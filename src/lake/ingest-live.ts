@@ -201,11 +201,18 @@ export async function ingestLive(lake: Lake, options: IngestLiveOptions): Promis
   };
 }
 
+/** Where a live run resumes: the lake's last rows. */
+export interface LiveWatermarks {
+  /** Open time of the last 1m kline (UTC ms). */
+  readonly klineOpenTime?: number;
+  /** Last aggregate-trade id. */
+  readonly aggTradeId?: number;
+  /** Event time of the last mark price (UTC ms). */
+  readonly markPriceTime?: number;
+}
+
 /** The last kline open time, aggregate-trade id and mark-price time the lake holds for a symbol (for resuming). */
-export async function lakeWatermarks(
-  lake: Lake,
-  symbol: string,
-): Promise<{ klineOpenTime?: number; aggTradeId?: number; markPriceTime?: number }> {
+export async function lakeWatermarks(lake: Lake, symbol: string): Promise<LiveWatermarks> {
   const out: { klineOpenTime?: number; aggTradeId?: number; markPriceTime?: number } = {};
   const k = await lastSilverValue(lake, 'klines', symbol, (r) => (r.interval === '1m' ? r.open_time : Number.NEGATIVE_INFINITY));
   if (k !== undefined) out.klineOpenTime = k;
