@@ -59,6 +59,44 @@ export interface FeatureSet {
 export type FeatureSetSpec = Readonly<Record<string, GoldFeature | Feature<MinuteInput, number>>>;
 
 const KIND_CODE: Readonly<Record<FeatureInputKind, number>> = { kline: 0, trades: 1, book: 2, perp: 3 };
+const PART = ['kline', 'trades', 'book', 'perp'] as const;
+
+type ApplyFn = (input: MinuteInput, out: FeatureValues, replace: boolean) => void;
+
+/**
+ * Generates the set's step as straight-line code: one call site per feature (each monomorphic, so V8 can inline the
+ * feature's add/replace), the column offsets as constants. Same semantics as {@link FeatureSetImpl.loop}; `null` when
+ * code generation is unavailable (e.g. a CSP forbidding `new Function`).
+ */
+function generateApply(
+  fs: readonly GoldFeature[],
+  req: Uint8Array,
+  start: Int32Array,
+  width: Int32Array,
+  isReset: Uint8Array,
+): ApplyFn | null {
+  const lines: string[] = [];
+  for (let i = 0; i < fs.length; i++) lines.push(`const f${i} = fs[${i}];`);
+  lines.push('return function apply(input, out, replace) {', 'let r, v;');
+  for (const k of [0, 1, 2, 3]) lines.push(`const p${k} = input.${PART[k]};`);
+  for (let i = 0; i < fs.length; i++) {
+    const s = start[i]!;
+    const w = width[i]!;
+    const nulls = (from: number) => Array.from({ length: w - from }, (_, c) => `out[${s + from + c}] = NaN;`).join(' ');
+    const cols = Array.from({ length: w }, (_, c) => `v = r[${c}]; out[${s + c}] = typeof v === 'number' ? v : NaN;`).join(' ');
+    lines.push(
+      `if (p${req[i]} === null) { if (isReset[${i}] === 0) { f${i}.reset(); isReset[${i}] = 1; } ${nulls(0)} }`,
+      `else { isReset[${i}] = 0; r = replace ? f${i}.replace(input) : f${i}.add(input);`,
+      `  if (r === null) { ${nulls(0)} } else if (typeof r === 'number') { out[${s}] = r; ${nulls(1)} } else { ${cols} } }`,
+    );
+  }
+  lines.push('};');
+  try {
+    return new Function('fs', 'isReset', lines.join('\n'))(fs, isReset) as ApplyFn;
+  } catch {
+    return null;
+  }
+}
 
 class FeatureSetImpl implements FeatureSet {
   readonly columns: readonly GoldColumn[];
@@ -108,6 +146,7 @@ class FeatureSetImpl implements FeatureSet {
     for (let i = 1; i < n; i++) this.start[i] = this.start[i - 1]! + this.width[i - 1]!;
     this.names = columns.map((c) => c.name);
     this.isReset = new Uint8Array(n).fill(1);
+    this.apply = generateApply(this.fs, this.req, this.start, this.width, this.isReset) ?? ((i, o, r) => this.loop(i, o, r));
   }
 
   add(input: MinuteInput, out: FeatureValues): void {
@@ -127,7 +166,11 @@ class FeatureSetImpl implements FeatureSet {
     return r;
   }
 
-  private apply(input: MinuteInput, out: FeatureValues, replace: boolean): void {
+  /** Steps every feature: the generated unrolled version when available, else {@link FeatureSetImpl.loop}. */
+  private readonly apply: ApplyFn;
+
+  /** The generic loop (one megamorphic call site for all features): the fallback of the generated `apply`. */
+  private loop(input: MinuteInput, out: FeatureValues, replace: boolean): void {
     const fs = this.fs;
     for (let i = 0; i < fs.length; i++) {
       const need = this.req[i];

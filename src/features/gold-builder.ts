@@ -157,13 +157,15 @@ async function* run(sources: GoldSources, o: GoldBuildOptions, report: GoldEngin
     throwIfAborted(o.signal);
     for (const c of cursors) if (c.i >= c.batch.length && !c.done) await c.load();
   };
-  // Feeds every event with time < limit, merged across the streams in time order; false when a stream ran dry
-  // of its batch before the limit (refill and call again).
+  // Feeds every event with time < limit in minute order: all events of a minute (of every stream) before any event
+  // of a later minute. Within one minute the order across streams does not matter to the engine (each event only
+  // touches its own minute's slot and stream state, and a minute's first event finalizes older minutes whatever its
+  // stream), so each stream's events of the minute are fed in one tight, monomorphic loop. Returns false when a
+  // stream ran dry of its batch before the limit (refill and call again: it resumes where it stopped).
   const feedSync = (limit: number): boolean => {
     for (;;) {
-      let best: Cursor | null = null;
-      let bestT = limit;
-      let second = limit;
+      // The earliest pending event across the streams.
+      let first = limit;
       for (let j = 0; j < cursors.length; j++) {
         const c = cursors[j]!;
         if (c.i >= c.batch.length) {
@@ -171,38 +173,49 @@ async function* run(sources: GoldSources, o: GoldBuildOptions, report: GoldEngin
           continue;
         }
         const t = c.time(c.i);
-        if (t < bestT) {
-          second = bestT;
-          bestT = t;
-          best = c;
-        } else if (t < second) second = t;
+        if (t < first) first = t;
       }
-      if (best === null) return true;
-      const b = best.batch;
-      let i = best.i;
-      const n = b.length;
-      switch (best.kind) {
-        case K_TRADE:
-          while (i < n && (b[i] as AggTrade).trade_time < second) engine.trade(b[i++] as AggTrade);
-          break;
-        case K_BOOK:
-          while (i < n && (b[i] as BookDepth).event_time < second) engine.book(b[i++] as BookDepth);
-          break;
-        case K_MARK:
-          while (i < n && (b[i] as MarkPrice).event_time < second) engine.mark(b[i++] as MarkPrice);
-          break;
-        default:
-          while (i < n && (b[i] as FundingRate).funding_time < second) engine.funding(b[i++] as FundingRate);
+      if (first >= limit) return true;
+      const next = first - (first % MINUTE_MS) + MINUTE_MS;
+      const until = Math.min(next, limit);
+      for (let j = 0; j < cursors.length; j++) {
+        const c = cursors[j]!;
+        const b = c.batch;
+        const n = b.length;
+        let i = c.i;
+        switch (c.kind) {
+          case K_TRADE:
+            for (; i < n; i++) {
+              const e = b[i] as AggTrade;
+              if (e.trade_time >= until) break;
+              engine.trade(e);
+            }
+            break;
+          case K_BOOK:
+            for (; i < n; i++) {
+              const e = b[i] as BookDepth;
+              if (e.event_time >= until) break;
+              engine.book(e);
+            }
+            break;
+          case K_MARK:
+            for (; i < n; i++) {
+              const e = b[i] as MarkPrice;
+              if (e.event_time >= until) break;
+              engine.mark(e);
+            }
+            break;
+          default:
+            for (; i < n; i++) {
+              const e = b[i] as FundingRate;
+              if (e.funding_time >= until) break;
+              engine.funding(e);
+            }
+        }
+        c.i = i;
+        // Out of events before `until`: the next batch may hold more of this minute.
+        if (i >= n && !c.done) return false;
       }
-      // `second` may equal bestT when two streams tie: always make progress.
-      if (i === best.i) {
-        const e = b[i++]!;
-        if (best.kind === K_TRADE) engine.trade(e as AggTrade);
-        else if (best.kind === K_BOOK) engine.book(e as BookDepth);
-        else if (best.kind === K_MARK) engine.mark(e as MarkPrice);
-        else engine.funding(e as FundingRate);
-      }
-      best.i = i;
     }
   };
 

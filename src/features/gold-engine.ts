@@ -134,6 +134,7 @@ export class GoldEngine {
   private readonly newRow: RowFactory;
   private readonly values: FeatureValues;
   private readonly slots: Slot[] = [];
+  private lastSlot: Slot;
   private base = -1; // earliest minute not finalized; -1 before the first event
   private started = false; // a kline has been seen: missing minutes are gaps from now on
   private provisional = -1; // minute that features have seen through add (not yet final)
@@ -164,10 +165,14 @@ export class GoldEngine {
     );
     this.values = new Float64Array(this.set.columns.length);
     for (let i = 0; i < SLOTS; i++) this.slots.push(new Slot(options.symbol));
+    this.lastSlot = this.slots[0]!;
   }
 
   /** Returns the slot of `minute`, finalizing older minutes when it is too far ahead; null for a late event. */
   private slot(minute: number): Slot | null {
+    // Fast path: the slot of the previous event's minute is still open (a slot keeps its minute until retired).
+    const last = this.lastSlot;
+    if (last.minute === minute) return last;
     if (this.base < 0) this.base = minute;
     if (minute < this.base) {
       this.report.lateEvents++;
@@ -180,6 +185,7 @@ export class GoldEngine {
     }
     const s = this.slots[(minute / MINUTE_MS) % SLOTS]!;
     if (s.minute !== minute) s.open(minute);
+    this.lastSlot = s;
     return s;
   }
 
@@ -329,11 +335,11 @@ export class GoldEngine {
     const counted = final && k !== null && k.trade_count !== null;
     const complete = s === null || (counted ? s.trades.fills === k.trade_count : !s.tradeGap);
     if (this.hasTrades && complete) {
-      if (s !== null && s.trades.aggTrades > 0) trades = s.trades.build(true);
+      if (s !== null && s.trades.aggTrades > 0) trades = s.trades.view();
       else if (k !== null && (!final || k.trade_count === 0)) {
         const b = s !== null ? s.trades : this.emptyBuilder;
         b.start(m, k.open);
-        trades = b.build(true);
+        trades = b.view();
       }
     }
     // book

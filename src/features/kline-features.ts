@@ -4,17 +4,262 @@
  * @module
  */
 import { DAY_MS } from '../core/time.js';
-import { ADX, ATR, EMA, MACD, ROC, RSI } from 'trading-signals';
-import type { Bar, FeatureResult, GoldColumn, GoldFeature, MinuteInput } from './feature.js';
+import type { FeatureResult, GoldColumn, GoldFeature, MinuteInput } from './feature.js';
 import { RollingWindow } from './rolling-window.js';
-import { tradingSignalsFeature } from './trading-signals-feature.js';
 
 type Out = FeatureResult | null;
 const NAN = Number.NaN;
 
 const dbl = (name: string, description: string): GoldColumn => ({ name, type: 'double', description });
-const kl = (m: MinuteInput): Bar => m.kline!;
-const close = (m: MinuteInput): number => m.kline!.close;
+
+// Our own streaming cores of the trading-signals 8 indicators the standard set uses (EMA, WSMA, RSI, MACD, ATR, ADX,
+// ROC): the same floating-point operations in the same order, so the same values bit for bit, without the per-update
+// allocations (state clones, result objects, array shifts, exceptions for control flow). `save()` before a step and
+// `restore()` before re-stepping the same input give the forming bar's `replace`.
+
+/** EMA seeded with the first input: r = x·k + r₋₁·(1 − k), k = 2/(period + 1) (trading-signals `EMA`). */
+class EmaCore {
+  private readonly k: number;
+  private readonly k1: number;
+  result = NAN;
+  private has = false;
+  private sResult = NAN;
+  private sHas = false;
+  constructor(period: number) {
+    this.k = 2 / (period + 1);
+    this.k1 = 1 - this.k;
+  }
+  update(x: number): number {
+    const prev = this.has ? this.result : x;
+    this.has = true;
+    return (this.result = x * this.k + prev * this.k1);
+  }
+  save(): void {
+    this.sResult = this.result;
+    this.sHas = this.has;
+  }
+  restore(): void {
+    this.result = this.sResult;
+    this.has = this.sHas;
+  }
+  clear(): void {
+    this.result = NAN;
+    this.has = false;
+  }
+}
+
+/** Wilder smoothing: the mean of the first `period` inputs, then r = (x − r₋₁)·(1/period) + r₋₁ (trading-signals `WSMA`). */
+class WsmaCore {
+  private readonly period: number;
+  private readonly f: number;
+  /** NaN until `period` inputs. */
+  result = NAN;
+  private n = 0;
+  private sum = 0;
+  private sResult = NAN;
+  private sN = 0;
+  private sSum = 0;
+  constructor(period: number) {
+    this.period = period;
+    this.f = 1 / period;
+  }
+  get stable(): boolean {
+    return this.n >= this.period;
+  }
+  update(x: number): number {
+    const n = ++this.n;
+    if (n > this.period) {
+      const prev = this.result;
+      return (this.result = (x - prev) * this.f + prev);
+    }
+    // The same left-to-right sum from 0 as trading-signals' getAverage over the first `period` inputs.
+    this.sum += x;
+    return n === this.period ? (this.result = this.sum / this.period) : NAN;
+  }
+  save(): void {
+    this.sResult = this.result;
+    this.sN = this.n;
+    this.sSum = this.sum;
+  }
+  restore(): void {
+    this.result = this.sResult;
+    this.n = this.sN;
+    this.sum = this.sSum;
+  }
+  clear(): void {
+    this.result = NAN;
+    this.n = 0;
+    this.sum = 0;
+  }
+}
+
+/** Wilder RSI (trading-signals `RSI` with WSMA smoothing): NaN until period + 1 inputs. */
+class RsiCore {
+  private readonly gain: WsmaCore;
+  private readonly loss: WsmaCore;
+  private prev = NAN;
+  private has = false;
+  private sPrev = NAN;
+  private sHas = false;
+  constructor(period: number) {
+    this.gain = new WsmaCore(period);
+    this.loss = new WsmaCore(period);
+  }
+  update(price: number): number {
+    if (!this.has) {
+      this.has = true;
+      this.prev = price;
+      return NAN;
+    }
+    const p = this.prev;
+    this.prev = price;
+    if (price > p) {
+      this.loss.update(0);
+      this.gain.update(price - p);
+    } else {
+      this.loss.update(p - price);
+      this.gain.update(0);
+    }
+    if (!this.gain.stable) return NAN;
+    const avgLoss = this.loss.result;
+    if (avgLoss === 0) return 100;
+    return 100 - 100 / (this.gain.result / avgLoss + 1);
+  }
+  save(): void {
+    this.sPrev = this.prev;
+    this.sHas = this.has;
+    this.gain.save();
+    this.loss.save();
+  }
+  restore(): void {
+    this.prev = this.sPrev;
+    this.has = this.sHas;
+    this.gain.restore();
+    this.loss.restore();
+  }
+  clear(): void {
+    this.prev = NAN;
+    this.has = false;
+    this.gain.clear();
+    this.loss.clear();
+  }
+}
+
+/** Wilder average true range (trading-signals `ATR`): NaN until `period` inputs. */
+class AtrCore {
+  private readonly w: WsmaCore;
+  private prevClose = NAN;
+  private has = false;
+  private sPrevClose = NAN;
+  private sHas = false;
+  constructor(period: number) {
+    this.w = new WsmaCore(period);
+  }
+  get stable(): boolean {
+    return this.w.stable;
+  }
+  /** The latest average (NaN until stable). */
+  result(): number {
+    return this.w.result;
+  }
+  update(high: number, low: number, close: number): number {
+    const hl = high - low;
+    const tr = this.has ? Math.max(hl, Math.abs(high - this.prevClose), Math.abs(low - this.prevClose)) : hl;
+    this.has = true;
+    this.prevClose = close;
+    return this.w.update(tr);
+  }
+  save(): void {
+    this.sPrevClose = this.prevClose;
+    this.sHas = this.has;
+    this.w.save();
+  }
+  restore(): void {
+    this.prevClose = this.sPrevClose;
+    this.has = this.sHas;
+    this.w.restore();
+  }
+  clear(): void {
+    this.prevClose = NAN;
+    this.has = false;
+    this.w.clear();
+  }
+}
+
+/** Average directional index (trading-signals `ADX` over its `DX`, Wilder smoothing): NaN until 2·period − 1 inputs. */
+class AdxCore {
+  private readonly atr: AtrCore;
+  private readonly up: WsmaCore;
+  private readonly down: WsmaCore;
+  private readonly smooth: WsmaCore;
+  private prevHigh = NAN;
+  private prevLow = NAN;
+  private has = false;
+  private sPrevHigh = NAN;
+  private sPrevLow = NAN;
+  private sHas = false;
+  constructor(period: number) {
+    this.atr = new AtrCore(period);
+    this.up = new WsmaCore(period);
+    this.down = new WsmaCore(period);
+    this.smooth = new WsmaCore(period);
+  }
+  update(high: number, low: number, close: number): number {
+    if (!this.has) {
+      this.atr.update(high, low, close);
+      this.up.update(0);
+      this.down.update(0);
+      this.has = true;
+      this.prevHigh = high;
+      this.prevLow = low;
+      return NAN;
+    }
+    const higherHigh = high - this.prevHigh;
+    const lowerLow = this.prevLow - low;
+    const pdm = higherHigh < 0 || higherHigh < lowerLow ? 0 : higherHigh;
+    const mdm = lowerLow < 0 || lowerLow < higherHigh ? 0 : lowerLow;
+    this.atr.update(high, low, close);
+    this.up.update(pdm);
+    this.down.update(mdm);
+    this.prevHigh = high;
+    this.prevLow = low;
+    if (!this.up.stable) return NAN;
+    const atr = this.atr.result();
+    const pdi = this.up.result / atr;
+    const mdi = this.down.result / atr;
+    const diff = Math.abs(pdi - mdi);
+    const sum = pdi + mdi;
+    this.smooth.update(sum === 0 ? 0 : (diff / sum) * 100);
+    return this.smooth.stable ? this.smooth.result : NAN;
+  }
+  save(): void {
+    this.sPrevHigh = this.prevHigh;
+    this.sPrevLow = this.prevLow;
+    this.sHas = this.has;
+    this.atr.save();
+    this.up.save();
+    this.down.save();
+    this.smooth.save();
+  }
+  restore(): void {
+    this.prevHigh = this.sPrevHigh;
+    this.prevLow = this.sPrevLow;
+    this.has = this.sHas;
+    this.atr.restore();
+    this.up.restore();
+    this.down.restore();
+    this.smooth.restore();
+  }
+  clear(): void {
+    this.prevHigh = NAN;
+    this.prevLow = NAN;
+    this.has = false;
+    this.atr.clear();
+    this.up.clear();
+    this.down.clear();
+    this.smooth.clear();
+  }
+}
 
 /** Base of our own kline features: `replace` restores the saved state and steps again. */
 abstract class OwnFeature implements GoldFeature {
@@ -170,7 +415,7 @@ class Bollinger extends OwnFeature {
     put(this.w, c, replace);
     if (!this.w.full) return null;
     const mid = this.w.mean();
-    const d = this.k * Math.sqrt(this.w.variance());
+    const d = this.k * Math.sqrt(this.w.varianceAbout(mid));
     const up = mid + d;
     const lo = mid - d;
     const b = this.buf;
@@ -222,31 +467,33 @@ class RealizedVol extends OwnFeature {
 
 class StochRsi extends OwnFeature {
   readonly warmUp: number;
-  private rsi: RSI;
-  private readonly rsiPeriod: number;
+  private readonly rsi: RsiCore;
   private readonly rsiWin: RollingWindow;
   private readonly kWin: RollingWindow;
   constructor(rsiPeriod: number, stochPeriod: number, kPeriod: number) {
     super();
-    this.rsiPeriod = rsiPeriod;
-    this.rsi = new RSI(rsiPeriod);
+    this.rsi = new RsiCore(rsiPeriod);
     this.rsiWin = new RollingWindow(stochPeriod);
     this.kWin = new RollingWindow(kPeriod);
     this.warmUp = rsiPeriod + stochPeriod + kPeriod - 1;
   }
-  protected save(): void {}
-  protected restore(): void {}
+  protected save(): void {
+    this.rsi.save();
+  }
+  protected restore(): void {
+    this.rsi.restore();
+  }
   protected clear(): void {
-    this.rsi = new RSI(this.rsiPeriod);
+    this.rsi.clear();
     this.rsiWin.clear();
     this.kWin.clear();
   }
   // Whether a step pushes into a window depends only on the number of inputs, so a replacing step pushes
   // exactly where the replaced one did and can use replaceLast.
   protected step(m: MinuteInput, replace: boolean): Out {
-    const r = replace ? this.rsi.replace(m.kline!.close) : this.rsi.add(m.kline!.close);
-    // trading-signals' StochasticRSI skips RSI == 0 with `if (rsiResult)`; we test for null only.
-    if (r === null) return null;
+    const r = this.rsi.update(m.kline!.close);
+    // trading-signals' StochasticRSI skips RSI == 0 with `if (rsiResult)`; we skip only the warm-up.
+    if (Number.isNaN(r)) return null;
     put(this.rsiWin, r, replace);
     if (!this.rsiWin.full) return null;
     const lo = this.rsiWin.min();
@@ -255,6 +502,168 @@ class StochRsi extends OwnFeature {
     const raw = hi > lo ? ((r - lo) / (hi - lo)) * 100 : 50;
     put(this.kWin, raw, replace);
     return this.kWin.full ? this.kWin.mean() : null;
+  }
+}
+
+/** Wilder RSI, 0..100 (the arithmetic of trading-signals `RSI`). */
+class Rsi extends OwnFeature {
+  readonly warmUp: number;
+  private readonly rsi: RsiCore;
+  constructor(period: number) {
+    super();
+    this.warmUp = period + 1;
+    this.rsi = new RsiCore(period);
+  }
+  protected save(): void {
+    this.rsi.save();
+  }
+  protected restore(): void {
+    this.rsi.restore();
+  }
+  protected clear(): void {
+    this.rsi.clear();
+  }
+  protected step(m: MinuteInput): Out {
+    const r = this.rsi.update(m.kline!.close);
+    return this.n >= this.warmUp && !Number.isNaN(r) ? r : null;
+  }
+}
+
+/** MACD over EMAs seeded with the first close (the arithmetic of trading-signals `MACD`). */
+class Macd extends OwnFeature {
+  readonly warmUp: number;
+  readonly columns: readonly GoldColumn[];
+  private readonly slowP: number;
+  private readonly fast: EmaCore;
+  private readonly slow: EmaCore;
+  private readonly signal: EmaCore;
+  private readonly buf = new Float64Array(3);
+  constructor(fast: number, slow: number, signal: number) {
+    super();
+    this.slowP = slow;
+    this.fast = new EmaCore(fast);
+    this.slow = new EmaCore(slow);
+    this.signal = new EmaCore(signal);
+    this.warmUp = slow + signal - 1;
+    this.columns = [
+      dbl('macd', `EMA(close, ${fast}) − EMA(close, ${slow}) (quote currency)`),
+      dbl('macd_signal', `EMA(macd, ${signal})`),
+      dbl('macd_hist', 'macd − macd_signal'),
+    ];
+  }
+  protected save(): void {
+    this.fast.save();
+    this.slow.save();
+    this.signal.save();
+  }
+  protected restore(): void {
+    this.fast.restore();
+    this.slow.restore();
+    this.signal.restore();
+  }
+  protected clear(): void {
+    this.fast.clear();
+    this.slow.clear();
+    this.signal.clear();
+  }
+  protected step(m: MinuteInput): Out {
+    const c = m.kline!.close;
+    const f = this.fast.update(c);
+    const s = this.slow.update(c);
+    if (this.n < this.slowP) return null;
+    const macd = f - s;
+    const sig = this.signal.update(macd);
+    if (this.n < this.warmUp) return null;
+    const b = this.buf;
+    b[0] = macd;
+    b[1] = sig;
+    b[2] = macd - sig;
+    return b;
+  }
+}
+
+/** Wilder ATR and NATR (the arithmetic of trading-signals `ATR`). */
+class Atr extends OwnFeature {
+  readonly warmUp: number;
+  readonly columns: readonly GoldColumn[];
+  private readonly atr: AtrCore;
+  private readonly buf = new Float64Array(2);
+  constructor(period: number) {
+    super();
+    this.warmUp = period;
+    this.atr = new AtrCore(period);
+    this.columns = [
+      dbl(`atr_${period}`, `Average true range, Wilder smoothing over ${period} minutes (quote currency)`),
+      dbl(`natr_${period}`, `100 · atr_${period} / close (percent)`),
+    ];
+  }
+  protected save(): void {
+    this.atr.save();
+  }
+  protected restore(): void {
+    this.atr.restore();
+  }
+  protected clear(): void {
+    this.atr.clear();
+  }
+  protected step(m: MinuteInput): Out {
+    const k = m.kline!;
+    const r = this.atr.update(k.high, k.low, k.close);
+    if (this.n < this.warmUp || !this.atr.stable) return null;
+    const b = this.buf;
+    b[0] = r;
+    b[1] = (100 * r) / k.close;
+    return b;
+  }
+}
+
+/** Average directional index (the arithmetic of trading-signals `ADX`). */
+class Adx extends OwnFeature {
+  readonly warmUp: number;
+  private readonly adx: AdxCore;
+  constructor(period: number) {
+    super();
+    this.warmUp = 2 * period;
+    this.adx = new AdxCore(period);
+  }
+  protected save(): void {
+    this.adx.save();
+  }
+  protected restore(): void {
+    this.adx.restore();
+  }
+  protected clear(): void {
+    this.adx.clear();
+  }
+  protected step(m: MinuteInput): Out {
+    const k = m.kline!;
+    const r = this.adx.update(k.high, k.low, k.close);
+    return this.n >= this.warmUp && !Number.isNaN(r) ? r : null;
+  }
+}
+
+/** Rate of change in percent (trading-signals `ROC` × 100). */
+class Roc extends OwnFeature {
+  readonly warmUp: number;
+  private readonly period: number;
+  private readonly w: RollingWindow;
+  constructor(period: number) {
+    super();
+    this.period = period;
+    this.warmUp = period + 1;
+    this.w = new RollingWindow(period + 1);
+  }
+  protected save(): void {}
+  protected restore(): void {}
+  protected clear(): void {
+    this.w.clear();
+  }
+  protected step(m: MinuteInput, replace: boolean): Out {
+    const price = m.kline!.close;
+    put(this.w, price, replace);
+    if (!this.w.full) return null;
+    const base = this.w.get(this.period);
+    return 100 * ((price - base) / base);
   }
 }
 
@@ -342,8 +751,9 @@ class VolumeZScore extends OwnFeature {
     const v = m.kline!.volume;
     put(this.w, v, replace);
     if (!this.w.full) return null;
-    const sd = Math.sqrt(this.w.variance());
-    return sd > 0 ? (v - this.w.mean()) / sd : null;
+    const mean = this.w.mean();
+    const sd = Math.sqrt(this.w.varianceAbout(mean));
+    return sd > 0 ? (v - mean) / sd : null;
   }
 }
 
@@ -403,22 +813,20 @@ class RollingVwap extends OwnFeature {
   }
 }
 
-class EmaPair implements GoldFeature {
-  readonly requires = 'kline' as const;
+class EmaPair extends OwnFeature {
   readonly warmUp: number;
   readonly columns: readonly GoldColumn[];
   private readonly fastP: number;
   private readonly slowP: number;
-  private fast: EMA;
-  private slow: EMA;
-  private count = 0;
-  private result: Out = null;
+  private readonly fast: EmaCore;
+  private readonly slow: EmaCore;
   private readonly buf = new Float64Array(3);
   constructor(fast: number, slow: number) {
+    super();
     this.fastP = fast;
     this.slowP = slow;
-    this.fast = new EMA(fast);
-    this.slow = new EMA(slow);
+    this.fast = new EmaCore(fast);
+    this.slow = new EmaCore(slow);
     this.warmUp = Math.min(fast, slow);
     this.columns = [
       dbl(`ema_${fast}`, `EMA of close, k = 2/(${fast}+1), seeded with the first close`),
@@ -426,39 +834,50 @@ class EmaPair implements GoldFeature {
       dbl(`ema_ratio_${fast}_${slow}`, `ema_${fast} / ema_${slow}`),
     ];
   }
-  get isStable(): boolean {
-    return this.result !== null;
+  protected save(): void {
+    this.fast.save();
+    this.slow.save();
   }
-  add(m: MinuteInput): Out {
+  protected restore(): void {
+    this.fast.restore();
+    this.slow.restore();
+  }
+  protected clear(): void {
+    this.fast.clear();
+    this.slow.clear();
+  }
+  protected step(m: MinuteInput): Out {
     const c = m.kline!.close;
-    const f = this.fast.add(c);
-    const s = this.slow.add(c);
-    this.count++;
-    return this.out(f, s);
-  }
-  replace(m: MinuteInput): Out {
-    if (this.count === 0) return this.add(m);
-    const c = m.kline!.close;
-    return this.out(this.fast.replace(c), this.slow.replace(c));
-  }
-  private out(f: number | null, s: number | null): Out {
-    const fo = this.count >= this.fastP ? f : null;
-    const so = this.count >= this.slowP ? s : null;
-    if (fo === null && so === null) return (this.result = null);
+    const f = this.fast.update(c);
+    const s = this.slow.update(c);
+    const hasF = this.n >= this.fastP;
+    const hasS = this.n >= this.slowP;
+    if (!hasF && !hasS) return null;
     const b = this.buf;
-    b[0] = fo ?? NAN;
-    b[1] = so ?? NAN;
-    b[2] = fo !== null && so !== null && so !== 0 ? fo / so : NAN;
-    return (this.result = b);
+    b[0] = hasF ? f : NAN;
+    b[1] = hasS ? s : NAN;
+    b[2] = hasF && hasS && s !== 0 ? f / s : NAN;
+    return b;
   }
-  getResult(): Out {
-    return this.result;
-  }
-  reset(): void {
-    this.fast = new EMA(this.fastP);
-    this.slow = new EMA(this.slowP);
-    this.count = 0;
-    this.result = null;
+}
+
+// Each subclass gets its own copies of add/replace (compiled separately), so the save/step/restore calls inside them
+// see one class and stay monomorphic (inlinable) instead of dispatching over every feature class from one shared site.
+for (const cls of [
+  Ohlcv, LogReturns, Sma, Bollinger, RealizedVol, StochRsi, Rsi, Macd, Atr, Adx, Roc, Cci, Obv, VolumeZScore,
+  TakerBuyRatio, RollingVwap, EmaPair,
+]) {
+  try {
+    const methods = new Function(
+      `/* ${cls.name} */ return {
+        add: function add(m) { this.save(); this.hasPrev = true; this.n++; return (this.result = this.step(m, false)); },
+        replace: function replace(m) { if (!this.hasPrev) return this.add(m); this.restore(); return (this.result = this.step(m, true)); },
+      };`,
+    )() as Pick<OwnFeature, 'add' | 'replace'>;
+    Object.defineProperty(cls.prototype, 'add', { value: methods.add, writable: true, configurable: true });
+    Object.defineProperty(cls.prototype, 'replace', { value: methods.replace, writable: true, configurable: true });
+  } catch {
+    // No code generation (e.g. a CSP): the shared OwnFeature methods do the same.
   }
 }
 
@@ -475,68 +894,31 @@ export const klineFeatures = {
   ohlcv: (): GoldFeature => new Ohlcv(),
   /** `log_return_{h}m` = ln(close_t / close_{t−h}) for each horizon h (minutes); warm-up h + 1. */
   logReturns: (horizons: readonly number[] = [1, 5, 15]): GoldFeature => new LogReturns(horizons),
-  /** Wilder RSI (trading-signals `RSI` with WSMA smoothing), 0..100; warm-up period + 1. */
-  rsi: (period = 14): GoldFeature =>
-    tradingSignalsFeature({ create: () => new RSI(period), input: close, output: (r) => r, warmUp: period + 1 }),
+  /** Wilder RSI (the arithmetic of trading-signals `RSI` with WSMA smoothing), 0..100; warm-up period + 1. */
+  rsi: (period = 14): GoldFeature => new Rsi(period),
   /**
-   * `macd`, `macd_signal`, `macd_hist` (EMAs seeded with the first value, trading-signals `MACD`); reported only
+   * `macd`, `macd_signal`, `macd_hist` (EMAs seeded with the first value; the arithmetic of trading-signals `MACD`); reported only
    * once the signal EMA has `signal` inputs (warm-up slow + signal − 1), unlike trading-signals' `isStable`.
    */
-  macd: (fast = 12, slow = 26, signal = 9): GoldFeature => {
-    const buf = new Float64Array(3);
-    return tradingSignalsFeature({
-      create: () => new MACD(new EMA(fast), new EMA(slow), new EMA(signal)),
-      input: close,
-      output: (r) => {
-        buf[0] = r.macd;
-        buf[1] = r.signal;
-        buf[2] = r.histogram;
-        return buf;
-      },
-      warmUp: slow + signal - 1,
-      columns: [
-        dbl('macd', `EMA(close, ${fast}) − EMA(close, ${slow}) (quote currency)`),
-        dbl('macd_signal', `EMA(macd, ${signal})`),
-        dbl('macd_hist', 'macd − macd_signal'),
-      ],
-    });
-  },
-  /** `ema_{fast}`, `ema_{slow}` (trading-signals `EMA`, seeded with the first close) and their ratio. */
+  macd: (fast = 12, slow = 26, signal = 9): GoldFeature => new Macd(fast, slow, signal),
+  /** `ema_{fast}`, `ema_{slow}` (the arithmetic of trading-signals `EMA`, seeded with the first close) and their ratio. */
   emaPair: (fast = 9, slow = 21): GoldFeature => new EmaPair(fast, slow),
   /** Simple moving average of close over `period` minutes (ring buffer + running sum). */
   sma: (period = 20): GoldFeature => new Sma(period),
   /** Bollinger bands over `period` minutes with `k` population standard deviations: upper, lower, %B, width. */
   bollinger: (period = 20, k = 2): GoldFeature => new Bollinger(period, k),
-  /** `atr_{p}` (trading-signals `ATR`, Wilder smoothing) and `natr_{p}` = 100 · atr / close; warm-up period. */
-  atr: (period = 14): GoldFeature => {
-    const buf = new Float64Array(2);
-    return tradingSignalsFeature({
-      create: () => new ATR(period),
-      input: kl,
-      output: (r, m) => {
-        buf[0] = r;
-        buf[1] = (100 * r) / m.kline!.close;
-        return buf;
-      },
-      warmUp: period,
-      columns: [
-        dbl(`atr_${period}`, `Average true range, Wilder smoothing over ${period} minutes (quote currency)`),
-        dbl(`natr_${period}`, `100 · atr_${period} / close (percent)`),
-      ],
-    });
-  },
+  /** `atr_{p}` (the arithmetic of trading-signals `ATR`, Wilder smoothing) and `natr_{p}` = 100 · atr / close; warm-up period. */
+  atr: (period = 14): GoldFeature => new Atr(period),
   /** `realized_vol_{p}m` = √Σ r² over the last `period` 1-minute log returns (not annualized); warm-up p + 1. */
   realizedVol: (period = 30): GoldFeature => new RealizedVol(period),
   /** Stochastic RSI %K: SMA(k) of 100 · (RSI − min)/(max − min) over `stoch` RSI values; 50 when max == min. */
   stochRsi: (rsiPeriod = 14, stochPeriod = 14, kPeriod = 3): GoldFeature => new StochRsi(rsiPeriod, stochPeriod, kPeriod),
-  /** Average directional index (trading-signals `ADX`, Wilder smoothing), 0..100; warm-up 2·period. */
-  adx: (period = 14): GoldFeature =>
-    tradingSignalsFeature({ create: () => new ADX(period), input: kl, output: (r) => r, warmUp: 2 * period }),
+  /** Average directional index (the arithmetic of trading-signals `ADX`, Wilder smoothing), 0..100; warm-up 2·period. */
+  adx: (period = 14): GoldFeature => new Adx(period),
   /** Commodity channel index over `period` minutes of typical price (0 when the mean deviation is 0). */
   cci: (period = 20): GoldFeature => new Cci(period),
-  /** Rate of change in percent, 100 · (close / close_{t−p} − 1) (trading-signals `ROC` × 100); warm-up p + 1. */
-  roc: (period = 10): GoldFeature =>
-    tradingSignalsFeature({ create: () => new ROC(period), input: close, output: (r) => 100 * r, warmUp: period + 1 }),
+  /** Rate of change in percent, 100 · (close / close_{t−p} − 1) (the arithmetic of trading-signals `ROC`, × 100); warm-up p + 1. */
+  roc: (period = 10): GoldFeature => new Roc(period),
   /** On-balance volume since the last reset, starting at 0 on the first minute (TA-Lib starts at volume[0]). */
   obv: (): GoldFeature => new Obv(),
   /** (volume − mean) / population σ of volume over the last `period` minutes (null when σ = 0). */

@@ -43,9 +43,18 @@ export class LabelBuffer {
   push(row: FeatureRow, close: number | null, out: FeatureRow[]): void {
     const c = close === null ? Number.NaN : close;
     if (!Number.isNaN(c)) {
-      this.label(1, c, 'label_fwd_return_1m');
-      this.label(H5, c, 'label_fwd_return_5m');
-      this.label(H15, c, 'label_fwd_return_15m');
+      // Named stores (one monomorphic store per label) rather than row[name] with a variable key.
+      let r = this.ret(1, c);
+      if (r !== null) r.row.label_fwd_return_1m = r.value;
+      r = this.ret(H5, c);
+      if (r !== null) {
+        const v = r.value;
+        r.row.label_fwd_return_5m = v;
+        const t = this.thresholdBps / 10_000;
+        r.row.label_direction_5m = v > t ? 1 : v < -t ? -1 : 0;
+      }
+      r = this.ret(H15, c);
+      if (r !== null) r.row.label_fwd_return_15m = r.value;
     }
     this.count++;
     this.rows[this.pos] = row;
@@ -59,19 +68,20 @@ export class LabelBuffer {
     }
   }
 
-  private label(h: number, c: number, name: string): void {
-    if (this.count < h) return;
+  private readonly hit: { row: FeatureRow; value: number } = { row: {}, value: 0 };
+
+  /** The row `h` minutes back and its forward return to close `c`; `null` when either close is missing. */
+  private ret(h: number, c: number): { row: FeatureRow; value: number } | null {
+    if (this.count < h) return null;
     let i = this.pos - h;
     if (i < 0) i += SIZE;
     const base = this.closes[i]!;
     const row = this.rows[i];
-    if (row === null || row === undefined || Number.isNaN(base) || base === 0) return;
-    const r = c / base - 1;
-    row[name] = r;
-    if (h === H5) {
-      const t = this.thresholdBps / 10_000;
-      row.label_direction_5m = r > t ? 1 : r < -t ? -1 : 0;
-    }
+    if (row === null || row === undefined || Number.isNaN(base) || base === 0) return null;
+    const hit = this.hit;
+    hit.row = row;
+    hit.value = c / base - 1;
+    return hit;
   }
 
   /** Releases every held row in order (end of data: labels that need later closes stay `null`). */

@@ -106,8 +106,15 @@ export class RollingWindow {
 
   /** Population variance of the values held (÷ n, two-pass; `NaN` when empty). */
   variance(): number {
+    return this.varianceAbout(this.mean());
+  }
+
+  /**
+   * Population variance around `m`, which must be {@link RollingWindow.mean} (passed in when the caller already has
+   * it): the second pass of {@link RollingWindow.variance}, bit-identical to it.
+   */
+  varianceAbout(m: number): number {
     const { buf, size, n } = this;
-    const m = this.mean();
     let i = this.start();
     let q = 0;
     for (let k = 0; k < n; k++) {

@@ -110,7 +110,10 @@ export class TradeBarBuilder {
   constructor(symbol: string, histogram = false) {
     this.symbol = symbol;
     this.hist = histogram ? new Uint32Array(SIZE_BUCKETS) : null;
+    this.scratch = { ...this.build(true) };
   }
+
+  private readonly scratch: { -readonly [K in keyof TradeBar]: TradeBar[K] };
 
   /** Starts a new minute; `previousClose` is the price an empty minute reports. */
   start(openTime: number, previousClose: number): void {
@@ -154,6 +157,38 @@ export class TradeBarBuilder {
     if (q > this.maxSize) this.maxSize = q;
     if (q < this.minSize || this.aggCount === 1) this.minSize = q;
     if (this.hist) this.hist[sizeBucket(q)]!++;
+  }
+
+  /**
+   * The bar so far in a record owned by the builder and overwritten by the next call (no allocation; the size
+   * histogram is the builder's own buffer). Valid until the next `view`, `add` or `start`: copy what must be kept.
+   *
+   * @example
+   * ```ts
+   * const b = new TradeBarBuilder('BTCUSDT', true);
+   * b.start(1704067200000, 42000);
+   * b.add(trade);
+   * b.view().close; // the last trade's price
+   * ```
+   */
+  view(): TradeBar {
+    const v = this.scratch;
+    v.open_time = this.openTime;
+    v.close_time = this.openTime + MINUTE_MS - 1;
+    v.open = this.open;
+    v.high = this.high;
+    v.low = this.low;
+    v.close = this.close;
+    v.volume = this.volume;
+    v.quote_volume = this.quoteVolume;
+    v.trade_count = this.tradeCount;
+    v.taker_buy_volume = this.buyVolume;
+    v.taker_buy_quote_volume = this.buyQuote;
+    v.agg_trade_count = this.aggCount;
+    v.buy_agg_trade_count = this.buyAggCount;
+    v.max_trade_size = this.maxSize;
+    v.min_trade_size = this.minSize;
+    return v;
   }
 
   /**
