@@ -6,6 +6,7 @@
  * @module
  */
 import { createReadStream } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { openCsv } from '../src/sources/files/csv-records.js';
 import { generateAggTradesCsv } from './generate-agg-trades.js';
@@ -43,7 +44,7 @@ async function duckdb(path: string): Promise<{ ms: number; rows: number; sum: nu
 
 const path = fileURLToPath(new URL(`./.data/BTCUSDT-aggTrades-2025-10-22_${ROWS}.csv`, import.meta.url));
 const file = await generateAggTradesCsv(path, { rows: ROWS });
-console.log(`input: ${file.path} (${file.rows} rows, ${(file.bytes / 1e6).toFixed(1)} MB)`);
+console.log(`input: ${file.path} (${file.rows} rows, ${(file.bytes / 1e6).toFixed(1)} MB); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 const ours: number[] = [];
 const theirs: number[] = [];
 for (let i = 0; i < REPEATS; i++) {

@@ -28,9 +28,12 @@ const COMMA = 44;
  * at the start is skipped; blank lines are skipped (and counted in {@link CsvParser.blankLines}); fields may be
  * quoted with `"` (with `""` for a quote inside, and line breaks inside, which count in line numbers). A quoted
  * field left open at the end of the input, or text after a closing quote, does not throw: the row is flagged (see
- * {@link CsvRows.flag}) for the caller to reject. Input is copied into a buffer of `bufferBytes`; every time it
- * fills, the complete rows in it are returned as one {@link CsvRows} block that owns that buffer, so memory stays
- * bounded by the buffer size and the blocks the caller keeps.
+ * {@link CsvRows.flag}) for the caller to reject. Small chunks are copied into a buffer of `bufferBytes`; every
+ * time it fills, the complete rows in it are returned as one {@link CsvRows} block that owns that buffer. A chunk
+ * of at least half `bufferBytes` is not copied: its complete rows become a block that points into the chunk
+ * itself (so the caller must not reuse a chunk it has pushed, as Node streams never do), and only the row that
+ * straddles two chunks is copied. Memory stays bounded by the chunk and buffer sizes and the blocks the caller
+ * keeps.
  *
  * @throws `CSV_PARSE` when one row is longer than `maxRowBytes`.
  * @example
@@ -75,6 +78,27 @@ export class CsvParser {
     const out: CsvRows[] = [];
     this.bytesIn += chunk.length;
     let off = 0;
+    if (this.started && this.skip === 0 && chunk.length * 2 >= this.baseBytes) {
+      // A big chunk is split where it lies, without copying it: first the row that straddles the previous chunk
+      // is completed in the buffer (up to the chunk's first line break), then the rest of the chunk becomes a
+      // block of its own; only its incomplete last row is copied.
+      const nl = chunk.indexOf(LF);
+      if (nl >= 0 && this.len + nl + 1 <= this.buf.length) {
+        this.buf.set(chunk.subarray(0, nl + 1), this.len);
+        this.len += nl + 1;
+        const rows = this.parse(false);
+        if (rows !== null) out.push(rows);
+        off = nl + 1;
+        if (this.pos === this.len) {
+          // Nothing pending (no quoted field left open across the line break): parse the chunk in place.
+          this.buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+          this.len = chunk.length;
+          this.pos = off;
+          this.flush(false, out);
+          return out;
+        }
+      }
+    }
     while (off < chunk.length) {
       let room = this.buf.length - this.len;
       if (room === 0) {

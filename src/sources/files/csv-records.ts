@@ -253,35 +253,46 @@ class BatchBuilder<R> {
   *add(rows: CsvRows, mapper: CsvRowMapper<R>, ctx: CsvMapContext): Generator<Batch<R>> {
     const stats = this.stats;
     const n = rows.count;
+    const size = this.size;
     stats.rows += n;
+    // The batch under construction, in locals for the hot loop (reloaded after each finished batch).
     let records = this.records;
+    let lines = this.lines;
+    let rowIndex = this.rowIndex;
     let k = records.length;
     for (let i = 0; i < n; i++) {
       const flag = rows.flag(i);
       const r = flag === 0 ? mapper(rows, i, ctx) : (FLAG_REASONS[flag] ?? 'malformed row');
       if (typeof r === 'string') {
-        const raw = rows.raw(i);
-        this.rejects.push({
-          source: this.source,
-          line: rows.line(i),
-          raw,
-          reason: this.headerText !== null && raw.trim() === this.headerText.trim() ? 'header row repeated' : r,
-        });
-        stats.rejected++;
+        this.reject(rows, i, r);
         continue;
       }
       records.push(r);
-      this.lines[k] = rows.line(i);
-      this.rowIndex[k] = i;
+      lines[k] = rows.line(i);
+      rowIndex[k] = i;
       k++;
-      if (k === this.size) {
+      if (k === size) {
         this.endBlock(rows, k);
         yield this.finish();
         records = this.records;
+        lines = this.lines;
+        rowIndex = this.rowIndex;
         k = 0;
       }
     }
     if (k > 0) this.endBlock(rows, k);
+  }
+
+  /** Records row `i` as rejected (a repeated header gets its own reason). */
+  private reject(rows: CsvRows, i: number, reason: string): void {
+    const raw = rows.raw(i);
+    this.rejects.push({
+      source: this.source,
+      line: rows.line(i),
+      raw,
+      reason: this.headerText !== null && raw.trim() === this.headerText.trim() ? 'header row repeated' : reason,
+    });
+    this.stats.rejected++;
   }
 
   /** The partly filled batch (or one holding only rejects), or null when there is nothing. */

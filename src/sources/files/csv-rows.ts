@@ -105,6 +105,19 @@ export class CsvRows {
     return this.rowLine[row]!;
   }
 
+  /**
+   * Offset in {@link CsvRows.bytes} of the first byte of row `row`: with {@link CsvRows.end}, what a mapper's
+   * fast path scans directly (it must fall back to the accessors on any byte it does not expect, e.g. a quote).
+   */
+  start(row: number): number {
+    return this.rowStart[row]!;
+  }
+
+  /** Offset in {@link CsvRows.bytes} just past the last byte of row `row` (before its line ending). */
+  end(row: number): number {
+    return this.rowEnd[row]!;
+  }
+
   /** A {@link CSV_ROW_FLAGS} value: 0 when the row was split cleanly. */
   flag(row: number): number {
     return this.quoted === null ? 0 : (this.quoted.get(row)?.flag ?? 0);
@@ -204,7 +217,7 @@ export class CsvRows {
     if (this.q !== undefined) return this.time(this.row, this.c++, unit);
     const n = this.nextPlainInt();
     if (n < 0) return toUtcMillis(this.slowField(-n - 1), unit);
-    return convert(n, unit);
+    return epochToMillis(n, unit);
   }
 
   /** Reads the field under the cursor as a boolean (like `parseBoolean`) and moves to the next field. */
@@ -326,7 +339,7 @@ export class CsvRows {
   time(row: number, col: number, unit: TimeUnit | 'auto'): number | null {
     if (!this.has(row, col)) return null;
     const n = intAt(this.bytes, this.splitStart[col]!, this.splitEnd[col]!);
-    return n >= 0 ? convert(n, unit) : toUtcMillis(this.text(row, col), unit);
+    return n >= 0 ? epochToMillis(n, unit) : toUtcMillis(this.text(row, col), unit);
   }
 
   /** The field as a boolean, like `parseBoolean(text)`. */
@@ -374,7 +387,18 @@ export class CsvRows {
   }
 }
 
-function convert(n: number, unit: TimeUnit | 'auto'): number {
+/**
+ * Converts a non-negative epoch number of `unit` to UTC epoch milliseconds exactly as `toUtcMillis` does for its
+ * digits (`'auto'` detects the unit by magnitude; µs and s are floored to whole ms). For mappers' fast paths.
+ *
+ * @example
+ * ```ts
+ * epochToMillis(1789430400000123, 'us'); // 1789430400000
+ * epochToMillis(1503014400, 'auto');     // 1503014400000
+ * ```
+ */
+export function epochToMillis(n: number, unit: TimeUnit | 'auto'): number {
+  if (unit === 'ms') return n;
   const u = unit === 'auto' ? detectTimeUnit(n) : unit;
   if (u === 'ms') return n;
   return Math.floor((u === 's' ? n * 1000 : n / 1000) + 1e-6);

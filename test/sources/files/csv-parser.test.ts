@@ -70,6 +70,23 @@ describe('CsvParser', () => {
     expect(parseAll(bytes, [crlf])).toEqual(expected);
   });
 
+  it('splits a big chunk in place: its rows point into the chunk itself, which stays untouched', () => {
+    const lines = Array.from({ length: 40 }, (_, k) => `${k},${k * 1.5},"q${k}"`);
+    const bytes = bytesOf(`${lines.join('\n')}\n`);
+    const copy = Uint8Array.from(bytes);
+    const parser = new CsvParser({ bufferBytes: 64 });
+    const chunks = [bytes.subarray(0, 5), bytes.subarray(5, 300), bytes.subarray(300, 301), bytes.subarray(301)];
+    const blocks = chunks.flatMap((c) => parser.push(c));
+    blocks.push(...parser.end());
+    const rows = rowsOf(blocks);
+    expect(rows.map((r) => r.raw)).toEqual(lines);
+    expect(rows.map((r) => r.line)).toEqual(lines.map((_, k) => k + 1));
+    expect(rows[39]!.fields).toEqual(['39', '58.5', 'q39']);
+    // Rows after the first line break of the 295-byte chunk are read from the caller's memory, not a copy.
+    expect(blocks.some((b) => b.bytes.buffer === bytes.buffer && b.count > 1)).toBe(true);
+    expect(bytes).toEqual(copy);
+  });
+
   it('keeps rows intact when a row is longer than the buffer (the buffer grows)', () => {
     const long = `${'9'.repeat(500)},${'8'.repeat(300)}\n1,2\n`;
     const rows = parseAll(bytesOf(long), 7, { bufferBytes: 64 });

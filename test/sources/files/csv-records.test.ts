@@ -1,4 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseBoolean, parseDecimal, parseInteger } from '../../../src/core/decimal.js';
+import { toUtcMillis } from '../../../src/core/time.js';
 import type { AggTrade, BookDepthBand, Kline, PriceKline } from '../../../src/core/tables.js';
 import { openCsv } from '../../../src/sources/files/csv-records.js';
 import { bytesOf, chunked, failure, fixture, fixturePath, type ReadAll, readAll } from './csv-test-utils.js';
@@ -221,6 +224,119 @@ describe('data.binance.vision aggTrades, bookDepth, fundingRate, price klines', 
     expect(r.records.map((x) => [x.agg_trade_id, x.price, x.quantity, x.first_trade_id, x.last_trade_id, x.trade_time, x.is_buyer_maker])).toEqual(
       duck.map((d) => [Number(d.a), d.p, d.q, Number(d.f), Number(d.l), Number(d.t), d.m]),
     );
+  });
+
+  it('maps any aggTrades row exactly like parseInteger/parseDecimal/toUtcMillis/parseBoolean of its fields, or rejects it (property)', async () => {
+    // A field as written in the file and its text once unquoted.
+    const field = (raw: string, text = raw) => ({ raw, text });
+    const digits = (max: number) => fc.stringMatching(new RegExp(`^\\d{1,${max}}$`)).map((d) => field(d));
+    const odd = fc.constantFrom(
+      field(''),
+      field(' 12'),
+      field('12 '),
+      field('-7'),
+      field('+7'),
+      field('1e3'),
+      field('1.0'),
+      field('0x10'),
+      field('12a'),
+      field('"123"', '123'),
+      field('"4.5"', '4.5'),
+      field('NULL'),
+    );
+    const decimal = fc
+      .tuple(fc.stringMatching(/^\d{0,18}$/), fc.constantFrom('', '.'), fc.stringMatching(/^\d{0,18}$/))
+      .map(([a, dot, b]) => field(`${a}${dot}${b}`));
+    const int = fc.oneof({ weight: 6, arbitrary: digits(18) }, { weight: 1, arbitrary: odd });
+    const dec = fc.oneof({ weight: 6, arbitrary: decimal }, { weight: 1, arbitrary: odd });
+    const bool = fc.constantFrom(...['true', 'false', 'True', 'False', 'TRUE', 'FALSE', 'tru', 'falsey', '', '1'].map((t) => field(t)), field('"true"', 'true'));
+    const futuresRow = fc.tuple(int, dec, dec, int, int, int, bool);
+    const spotRow = fc.tuple(int, dec, dec, int, int, int, bool, fc.constantFrom(field('True'), field('False'), field('"x"', 'x'), field('')));
+    const shape = fc.constantFrom('ok', 'ok', 'ok', 'ok', 'short', 'long');
+
+    // `first` (valid rows, enough for detection to see the real column count whatever the random rows are) comes first.
+    const check = async (header: string, first: readonly string[], rows: { raw: string; text: string }[][], shapes: string[], name: string, cols: number) => {
+      const lines = rows.map((r, k) => {
+        const raws = r.map((f) => f.raw);
+        if (shapes[k] === 'short') raws.pop();
+        if (shapes[k] === 'long') raws.push('9');
+        return raws.join(',');
+      });
+      const text = `${header}${first.join('\n')}\n${lines.join('\n')}\n`;
+      const r = await readAll<'agg_trades'>(bytesOf(text), { name }, 37);
+      const unit = r.detection.timeUnit;
+      expect(r.detection.columnCount).toBe(cols);
+      const expected: unknown[] = [];
+      const rejected: number[] = [];
+      rows.forEach((f, k) => {
+        const v = [parseInteger(f[0]!.text), parseDecimal(f[1]!.text), parseDecimal(f[2]!.text), parseInteger(f[3]!.text), parseInteger(f[4]!.text)];
+        const t = toUtcMillis(f[5]!.text, unit);
+        const b = parseBoolean(f[6]!.text);
+        if (shapes[k] !== 'ok' || v.includes(null) || t === null || b === null) rejected.push(k);
+        else expected.push([...v, t, b]);
+      });
+      expect(r.records.slice(first.length).map((x) => [x.agg_trade_id, x.price, x.quantity, x.first_trade_id, x.last_trade_id, x.trade_time, x.is_buyer_maker])).toEqual(expected);
+      const firstLine = first.length + (header === '' ? 1 : 2);
+      expect(r.rejects.map((x) => x.line)).toEqual(rejected.map((k) => k + firstLine));
+      expect(r.rejects.map((x) => x.raw)).toEqual(rejected.map((k) => lines[k]));
+      for (const x of r.rejects) expect(x.reason).toMatch(/^(expected \d+ columns, got \d+|column "\w+" is empty|column "\w+": .* is not an? \w+)$/);
+    };
+
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(futuresRow, shape), { minLength: 1, maxLength: 12 }), async (rows) => {
+        await check(
+          'agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker\n',
+          ['2907604449,108253.8,0.011,6764565323,6764565324,1761091200007,false'],
+          rows.map(([r]) => r),
+          rows.map(([, s]) => s),
+          'BTCUSDT-aggTrades-2025-10-22.csv',
+          7,
+        );
+      }),
+      { numRuns: 150 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(spotRow, shape), { minLength: 1, maxLength: 12 }), async (rows) => {
+        await check(
+          '',
+          Array(13).fill('4063759318,87648.13000000,0.00009000,5741432410,5741432410,1789430400017123,True,True'),
+          rows.map(([r]) => r),
+          rows.map(([, s]) => s),
+          'BTCUSDT-aggTrades-2026-09-15.csv',
+          8,
+        );
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('reads an aggTrades id, price or time with any non-digit byte at any position like the core parsers (bytes read four at a time)', async () => {
+    const header = 'agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker\n';
+    const good = '2907604449,108253.8,0.011,6764565323,6764565324,1761091200007,false';
+    const rows: Buffer[] = [];
+    for (const bad of [0x00, 0x20, 0x2e, 0x2f, 0x3a, 0x40, 0x7f, 0x80, 0xb5, 0xc3, 0xe0, 0xfa, 0xff]) {
+      // agg_trade_id, price before its dot, transact_time
+      for (const [start, len] of [[0, 10], [11, 6], [48, 13]] as const) {
+        for (let k = start; k < start + len; k++) {
+          const row = Buffer.from(good);
+          row[k] = bad;
+          rows.push(row);
+        }
+      }
+    }
+    const bytes = Buffer.concat([Buffer.from(header), ...rows.flatMap((row) => [row, Buffer.from('\n')])]);
+    const r = await readAll<'agg_trades'>(bytes, { name: 'BTCUSDT-aggTrades-2025-10-22.csv' });
+    const expected: unknown[] = [];
+    const rejected: number[] = [];
+    rows.forEach((row, k) => {
+      const f = row.toString('utf8').split(',');
+      const v = [parseInteger(f[0]!), parseDecimal(f[1]!), toUtcMillis(f[5]!, 'ms')];
+      if (v.includes(null)) rejected.push(k + 2);
+      else expected.push(v);
+    });
+    expect(rejected.length).toBeGreaterThan(150);
+    expect(r.records.map((x) => [x.agg_trade_id, x.price, x.trade_time])).toEqual(expected);
+    expect(r.rejects.map((x) => x.line)).toEqual(rejected);
   });
 
   it('reads bookDepth bands (date-string timestamps, -5 and -5.00 percentages)', async () => {
