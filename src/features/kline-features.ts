@@ -309,6 +309,22 @@ abstract class OwnFeature implements GoldFeature {
 
 const put = (w: RollingWindow, v: number, replace: boolean): void => (replace ? w.replaceLast(v) : w.push(v));
 
+/** A feature whose only state is one rolling window of `size` values (nothing scalar to save for `replace`). */
+abstract class WindowFeature extends OwnFeature {
+  readonly warmUp: number;
+  protected readonly w: RollingWindow;
+  constructor(size: number, warmUp = size) {
+    super();
+    this.warmUp = warmUp;
+    this.w = new RollingWindow(size);
+  }
+  protected save(): void {}
+  protected restore(): void {}
+  protected clear(): void {
+    this.w.clear();
+  }
+}
+
 class Ohlcv extends OwnFeature {
   readonly warmUp = 1;
   readonly columns = [
@@ -368,19 +384,7 @@ class LogReturns extends OwnFeature {
   }
 }
 
-class Sma extends OwnFeature {
-  readonly warmUp: number;
-  private readonly w: RollingWindow;
-  constructor(period: number) {
-    super();
-    this.warmUp = period;
-    this.w = new RollingWindow(period);
-  }
-  protected save(): void {}
-  protected restore(): void {}
-  protected clear(): void {
-    this.w.clear();
-  }
+class Sma extends WindowFeature {
   protected step(m: MinuteInput, replace: boolean): Out {
     put(this.w, m.kline!.close, replace);
     return this.w.full ? this.w.mean() : null;
@@ -643,20 +647,11 @@ class Adx extends OwnFeature {
 }
 
 /** Rate of change in percent (trading-signals `ROC` × 100). */
-class Roc extends OwnFeature {
-  readonly warmUp: number;
+class Roc extends WindowFeature {
   private readonly period: number;
-  private readonly w: RollingWindow;
   constructor(period: number) {
-    super();
+    super(period + 1);
     this.period = period;
-    this.warmUp = period + 1;
-    this.w = new RollingWindow(period + 1);
-  }
-  protected save(): void {}
-  protected restore(): void {}
-  protected clear(): void {
-    this.w.clear();
   }
   protected step(m: MinuteInput, replace: boolean): Out {
     const price = m.kline!.close;
@@ -667,19 +662,7 @@ class Roc extends OwnFeature {
   }
 }
 
-class Cci extends OwnFeature {
-  readonly warmUp: number;
-  private readonly w: RollingWindow;
-  constructor(period: number) {
-    super();
-    this.warmUp = period;
-    this.w = new RollingWindow(period);
-  }
-  protected save(): void {}
-  protected restore(): void {}
-  protected clear(): void {
-    this.w.clear();
-  }
+class Cci extends WindowFeature {
   protected step(m: MinuteInput, replace: boolean): Out {
     const k = m.kline!;
     const tp = (k.high + k.low + k.close) / 3;
@@ -734,19 +717,7 @@ class Obv extends OwnFeature {
   }
 }
 
-class VolumeZScore extends OwnFeature {
-  readonly warmUp: number;
-  private readonly w: RollingWindow;
-  constructor(period: number) {
-    super();
-    this.warmUp = period;
-    this.w = new RollingWindow(period);
-  }
-  protected save(): void {}
-  protected restore(): void {}
-  protected clear(): void {
-    this.w.clear();
-  }
+class VolumeZScore extends WindowFeature {
   protected step(m: MinuteInput, replace: boolean): Out {
     const v = m.kline!.volume;
     put(this.w, v, replace);
