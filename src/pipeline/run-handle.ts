@@ -11,6 +11,8 @@ interface MutableStage {
   kind: StageReport['kind'];
   batches: number;
   rows: number;
+  /** Time spent waiting for this stream's next batch: this stage and every stage before it. */
+  cumulativeMs: number;
 }
 
 /**
@@ -91,7 +93,7 @@ export class RunHandle extends EventEmitter<RunEventMap> {
   }
 
   #stage(name: string, kind: StageReport['kind']): MutableStage {
-    const stage = { name, kind, batches: 0, rows: 0 };
+    const stage = { name, kind, batches: 0, rows: 0, cumulativeMs: 0 };
     this.#stages.push(stage);
     return stage;
   }
@@ -103,21 +105,31 @@ export class RunHandle extends EventEmitter<RunEventMap> {
     isSource: boolean,
   ): AsyncIterable<Batch<unknown>> {
     const counters = this.#ctx.counters;
-    for await (const batch of input) {
-      stage.batches++;
-      stage.rows += batch.length;
-      if (isSource) {
-        counters.rowsIn += batch.length;
-        if (progressEvery > 0) {
-          const now = Date.now();
-          if (now - this.#lastProgress >= progressEvery) {
-            this.#lastProgress = now;
-            this.emit('progress', { stage: stage.name, rows: stage.rows });
+    const it = input[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const t0 = performance.now();
+        const next = await it.next();
+        stage.cumulativeMs += performance.now() - t0;
+        if (next.done) return;
+        const batch = next.value;
+        stage.batches++;
+        stage.rows += batch.length;
+        if (isSource) {
+          counters.rowsIn += batch.length;
+          if (progressEvery > 0) {
+            const now = Date.now();
+            if (now - this.#lastProgress >= progressEvery) {
+              this.#lastProgress = now;
+              this.emit('progress', { stage: stage.name, rows: stage.rows });
+            }
           }
         }
+        yield batch;
+        if (isSource && this.#ctx.signal.aborted) return;
       }
-      yield batch;
-      if (isSource && this.#ctx.signal.aborted) return;
+    } finally {
+      await it.return?.();
     }
   }
 
@@ -138,7 +150,12 @@ export class RunHandle extends EventEmitter<RunEventMap> {
       gaps: [...this.#gaps],
       filesWritten: sink?.filesWritten ?? [],
       unchanged: sink?.unchanged ?? 0,
-      stages: this.#stages.map((s) => ({ ...s })),
+      stages: this.#stages.map((s, i) => {
+        // A stage's own time: the wait on its output minus the wait on its input (the sink: the rest of the run).
+        const before = i === 0 ? 0 : this.#stages[i - 1]!.cumulativeMs;
+        const own = s.kind === 'sink' ? finishedAt - this.#startedAt - s.cumulativeMs : s.cumulativeMs - before;
+        return { name: s.name, kind: s.kind, batches: s.batches, rows: s.rows, durationMs: Math.max(0, Math.round(own)) };
+      }),
       notes: Object.fromEntries(this.#ctx.notes),
     };
   }

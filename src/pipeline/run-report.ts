@@ -10,6 +10,8 @@ export interface StageReport {
   readonly batches: number;
   /** Rows the stage emitted (sinks: consumed). */
   readonly rows: number;
+  /** Wall time spent in this stage itself (ms): waiting on its output minus waiting on its input. */
+  readonly durationMs: number;
 }
 
 /** The summary of a finished run. */

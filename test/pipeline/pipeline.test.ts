@@ -78,6 +78,22 @@ describe('pipeline builder', () => {
     expect(report.filesWritten).toEqual(['mem://x']);
     expect(report.stages.map((s) => [s.kind, s.rows])).toEqual([['source', 1000], ['operator', 1000], ['sink', 1000]]);
     expect(report.stages[0]?.batches).toBe(8);
+    for (const st of report.stages) expect(st.durationMs).toBeGreaterThanOrEqual(0);
+    expect(report.stages.reduce((t, st) => t + st.durationMs, 0)).toBeLessThanOrEqual(report.durationMs + report.stages.length);
+  });
+
+  it('attributes wall time to the stage that spends it', async () => {
+    const slow = operator<{ n: number }, { n: number }>('slow', async function* (input) {
+      for await (const b of input) {
+        await new Promise((r) => setTimeout(r, 30));
+        yield b;
+      }
+    });
+    const report = await pipeline('t').from(numbers(4, 1)).pipe(slow).to(collect()).run().done;
+    const [src, op, sink] = report.stages;
+    // the operator waits 4 × 30 ms; the source and the sink do almost nothing
+    expect(op!.durationMs).toBeGreaterThanOrEqual(110);
+    expect(op!.durationMs).toBeGreaterThan(src!.durationMs + sink!.durationMs);
   });
 
   it('emits progress and gap events that stages raise', async () => {
