@@ -36,6 +36,7 @@ export {
   type RecordedMarketOptions,
   recordedMarket,
 } from './recorded-market.js';
+export { type LakeMarketOptions, lakeMarket } from './lake-market.js';
 export { type ReplayCommandOptions, runReplayCommand } from './run-replay-command.js';
 export { type SyntheticMarketOptions, syntheticMarket } from './synthetic-market.js';
 export type { ConnectionInfo } from './ws-hub.js';

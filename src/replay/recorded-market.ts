@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import type { AggTrade, Kline } from '../core/tables.js';
 import { ScalplakeError } from '../core/errors.js';
 import { MINUTE_MS } from '../core/time.js';
 import type { ReplayMarket, WireAggTrade, WireDepth, WireKline } from './replay-market.js';
@@ -34,6 +35,10 @@ export interface RecordedMarketOptions {
   readonly aggTrades?: readonly RecordedFile[];
   /** WebSocket captures. */
   readonly captures?: readonly RecordedCapture[];
+  /** Klines already parsed (e.g. read from a silver lake), 1-minute bars; grouped by their symbol. */
+  readonly klineRecords?: readonly Kline[];
+  /** Aggregate trades already parsed (e.g. read from a silver lake); grouped by their symbol. */
+  readonly aggTradeRecords?: readonly AggTrade[];
   /** Seed for random faults; default 1. */
   readonly seed?: number;
 }
@@ -147,46 +152,72 @@ export function recordedMarket(options: RecordedMarketOptions): ReplayMarket {
   const snapshots: Snapshot[] = [];
   for (const c of options.captures ?? []) parseCapture(c, frames, snapshots);
   const klines = new Map<string, { intervalMs: number; byOpen: Map<number, WireKline>; first: number }>();
-  for (const f of options.klines ?? []) {
+  const addKlines = (symbol: string, rows: Iterable<WireKline>) => {
     const byOpen = new Map<number, WireKline>();
     let first = Number.POSITIVE_INFINITY;
     let intervalMs = MINUTE_MS;
-    for (const c of csvRows(f.path)) {
-      const open = toMs(Number(c[0]));
-      const close = toMs(Number(c[6]));
-      intervalMs = close - open + 1;
-      first = Math.min(first, open);
-      byOpen.set(open, [open, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, close, c[7]!, Number(c[8]), c[9]!, c[10]!, c[11] ?? '0']);
+    for (const k of rows) {
+      intervalMs = k[6] - k[0] + 1;
+      first = Math.min(first, k[0]);
+      byOpen.set(k[0], k);
     }
-    klines.set(f.symbol, { intervalMs, byOpen, first });
-    const lower = f.symbol.toLowerCase();
+    klines.set(symbol, { intervalMs, byOpen, first });
+    const lower = symbol.toLowerCase();
     for (const k of byOpen.values()) {
-      frames.push({ time: k[6] + 101, stream: `${lower}@kline_1m`, payload: klineToWs(f.symbol, '1m', k, -1, -1, true, k[6] + 101) });
+      frames.push({ time: k[6] + 101, stream: `${lower}@kline_1m`, payload: klineToWs(symbol, '1m', k, -1, -1, true, k[6] + 101) });
     }
+  };
+  for (const f of options.klines ?? []) {
+    addKlines(
+      f.symbol,
+      (function* () {
+        for (const c of csvRows(f.path)) {
+          const open = toMs(Number(c[0]));
+          const close = toMs(Number(c[6]));
+          yield [open, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, close, c[7]!, Number(c[8]), c[9]!, c[10]!, c[11] ?? '0'] as WireKline;
+        }
+      })(),
+    );
+  }
+  for (const [symbol, rows] of groupBySymbol(options.klineRecords ?? [])) {
+    addKlines(
+      symbol,
+      rows.map((k): WireKline => [
+        k.open_time, String(k.open), String(k.high), String(k.low), String(k.close), String(k.volume), k.close_time,
+        String(k.quote_volume ?? 0), k.trade_count ?? 0, String(k.taker_buy_volume ?? 0), String(k.taker_buy_quote_volume ?? 0), '0',
+      ]),
+    );
   }
   const trades = new Map<string, WireAggTrade[]>();
-  for (const f of options.aggTrades ?? []) {
-    const list: WireAggTrade[] = [];
-    const lower = f.symbol.toLowerCase();
-    for (const c of csvRows(f.path)) {
-      const a: WireAggTrade = {
-        a: Number(c[0]),
-        p: c[1]!,
-        q: c[2]!,
-        f: Number(c[3]),
-        l: Number(c[4]),
-        T: toMs(Number(c[5])),
-        m: c[6] === 'true' || c[6] === 'True',
-      };
+  const addTrades = (symbol: string, rows: Iterable<WireAggTrade>) => {
+    const list: WireAggTrade[] = trades.get(symbol) ?? [];
+    const lower = symbol.toLowerCase();
+    for (const a of rows) {
       list.push(a);
       frames.push({
         time: a.T,
         stream: `${lower}@aggTrade`,
-        payload: `{"e":"aggTrade","E":${a.T},"a":${a.a},"s":"${f.symbol}","p":"${a.p}","q":"${a.q}","f":${a.f},"l":${a.l},"T":${a.T},"m":${a.m}}`,
+        payload: `{"e":"aggTrade","E":${a.T},"a":${a.a},"s":"${symbol}","p":"${a.p}","q":"${a.q}","f":${a.f},"l":${a.l},"T":${a.T},"m":${a.m}}`,
       });
     }
     list.sort((x, y) => x.a - y.a);
-    trades.set(f.symbol, list);
+    trades.set(symbol, list);
+  };
+  for (const f of options.aggTrades ?? []) {
+    addTrades(
+      f.symbol,
+      (function* () {
+        for (const c of csvRows(f.path)) {
+          yield { a: Number(c[0]), p: c[1]!, q: c[2]!, f: Number(c[3]), l: Number(c[4]), T: toMs(Number(c[5])), m: c[6] === 'true' || c[6] === 'True' };
+        }
+      })(),
+    );
+  }
+  for (const [symbol, rows] of groupBySymbol(options.aggTradeRecords ?? [])) {
+    addTrades(
+      symbol,
+      rows.map((t) => ({ a: t.agg_trade_id, p: String(t.price), q: String(t.quantity), f: t.first_trade_id, l: t.last_trade_id, T: t.trade_time, m: t.is_buyer_maker })),
+    );
   }
   frames.sort((x, y) => x.time - y.time);
   snapshots.sort((x, y) => x.time - y.time);
@@ -288,4 +319,14 @@ export function recordedMarket(options: RecordedMarketOptions): ReplayMarket {
       }
     },
   };
+}
+
+function groupBySymbol<T extends { readonly symbol: string }>(rows: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    let list = out.get(r.symbol);
+    if (!list) out.set(r.symbol, (list = []));
+    list.push(r);
+  }
+  return out;
 }

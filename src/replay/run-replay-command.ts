@@ -2,9 +2,11 @@
  * `scalplake replay`: starts the replay exchange with a real clock and prints its URLs.
  * @module
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
+import { openLake } from '../lake/lake.js';
+import { lakeMarket } from './lake-market.js';
 import { ScalplakeError } from '../core/errors.js';
 import { MINUTE_MS } from '../core/time.js';
 import { realClock } from './replay-clock.js';
@@ -19,7 +21,7 @@ export interface ReplayCommandOptions {
   readonly port?: number;
   /** Host; default 127.0.0.1. */
   readonly host?: string;
-  /** A file or folder of recorded data (kline/aggTrades CSVs named like data.binance.vision's, captures). */
+  /** A file or folder of recorded data (kline/aggTrades CSVs named like data.binance.vision's, captures), or a lake folder (its silver 1m klines and aggTrades). */
   readonly data?: string;
   /** Serve the synthetic market (the default when `data` is absent). */
   readonly synthetic?: boolean;
@@ -70,7 +72,10 @@ export async function runReplayCommand(options: ReplayCommandOptions = {}): Prom
   let clockStart: number;
   if (options.data !== undefined && options.synthetic !== true) {
     try {
-      market = recordedFrom(options.data, seed);
+      // A folder with a silver/ layer is a lake: serve its klines and aggTrades; otherwise recorded files.
+      market = existsSync(join(options.data, 'silver'))
+        ? await lakeMarket(openLake(options.data), { seed })
+        : recordedFrom(options.data, seed);
     } catch (e) {
       if (e instanceof ScalplakeError) throw e;
       throw new ScalplakeError('FILE_NOT_FOUND', `Cannot read replay data ${JSON.stringify(options.data)}`, {
