@@ -12,7 +12,7 @@
  * cost falls partly inside the build's time)
  */
 import type { Batch } from '../src/core/stage.js';
-import { buildGold } from '../src/features/gold-builder.js';
+import { buildGold, buildGoldColumns } from '../src/features/gold-builder.js';
 import { batches, syntheticArrays, syntheticSources } from '../test/features/synthetic-market.js';
 
 const MINUTES = Number(process.env.MINUTES ?? 525_600);
@@ -62,7 +62,8 @@ function timed<T>(src: AsyncIterable<Batch<T>>): AsyncIterable<Batch<T>> {
 }
 
 const s = syntheticSources(opts);
-const build = buildGold(
+// The gold job's path: rows as column blocks (buildGoldColumns), written by the sink without row objects.
+const build = buildGoldColumns(
   {
     klines: timed(s.klines()),
     aggTrades: timed(s.aggTrades()),
@@ -77,9 +78,11 @@ const t0 = process.hrtime.bigint();
 const cpu0 = process.cpuUsage();
 let rows = 0;
 let nonNullRsi = 0;
-for await (const batch of build) {
-  rows += batch.length;
-  for (const r of batch) if (r.rsi_14 !== null) nonNullRsi++;
+const rsiCol = 2 + build.columns.indexOf('rsi_14');
+for await (const block of build) {
+  rows += block.n;
+  const nulls = block.nulls[rsiCol]!;
+  for (let i = 0; i < block.n; i++) if (nulls[i] === 0) nonNullRsi++;
   sample();
 }
 const totalS = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -100,22 +103,25 @@ console.log(`  gold build, CPU    ${buildCpuS.toFixed(2)} s = ${Math.round(rows 
 console.log(`  incl. generation   ${Math.round(rows / totalS).toLocaleString('en')} bars/s`);
 console.log(`  peak memory        rss ${mb(peakRss)} MB, heap ${mb(peakHeap)} MB (target < 300 MB)`);
 
-// Pure build throughput: 10 days generated up front, built three times.
+// Pure build throughput: 10 days generated up front, built three times as column blocks (the gold job's path) and
+// three times as row objects (buildGold, the row API: one 62-field object per minute).
 const days = syntheticArrays({ ...opts, minutes: 14_400 });
-for (let rep = 0; rep < 3; rep++) {
-  const b = buildGold(
-    {
-      klines: batches(days.klines, 4096),
-      aggTrades: batches(days.aggTrades, 4096),
-      bookDepth: batches(days.bookDepth, 4096),
-      markPrices: batches(days.markPrices, 4096),
-      fundingRates: batches(days.fundingRates, 4096),
-    },
-    { symbol: 'BTCUSDT' },
-  );
-  const t1 = process.hrtime.bigint();
-  let n = 0;
-  for await (const batch of b) n += batch.length;
-  const s1 = Number(process.hrtime.bigint() - t1) / 1e9;
-  console.log(`  in memory, 10 days ${n.toLocaleString('en')} rows in ${s1.toFixed(2)} s = ${Math.round(n / s1).toLocaleString('en')} bars/s (run ${rep + 1})`);
+for (const [label, builder] of [['columns', buildGoldColumns], ['rows   ', buildGold]] as const) {
+  for (let rep = 0; rep < 3; rep++) {
+    const b = builder(
+      {
+        klines: batches(days.klines, 4096),
+        aggTrades: batches(days.aggTrades, 4096),
+        bookDepth: batches(days.bookDepth, 4096),
+        markPrices: batches(days.markPrices, 4096),
+        fundingRates: batches(days.fundingRates, 4096),
+      },
+      { symbol: 'BTCUSDT' },
+    );
+    const t1 = process.hrtime.bigint();
+    let n = 0;
+    for await (const batch of b) n += 'n' in batch ? batch.n : batch.length;
+    const s1 = Number(process.hrtime.bigint() - t1) / 1e9;
+    console.log(`  in memory, 10 days, ${label} ${n.toLocaleString('en')} rows in ${s1.toFixed(2)} s = ${Math.round(n / s1).toLocaleString('en')} bars/s (run ${rep + 1})`);
+  }
 }

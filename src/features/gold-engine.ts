@@ -10,9 +10,11 @@ import { bookImbalance } from './book-features.js';
 import type { Bar, BookMinute, MinuteInput, PerpMinute } from './feature.js';
 import type { FeatureRow, FeatureSet, FeatureValues } from './feature-set.js';
 import { scalping } from './features.js';
-import { LABEL_COLUMNS } from './gold-schema.js';
+import { goldSchemaOf, LABEL_COLUMNS } from './gold-schema.js';
 import { LabelBuffer } from './label-buffer.js';
 import { TradeBarBuilder } from './trade-bars.js';
+import { columnsOf } from '../core/schema.js';
+import { compileRowPacker, type PackedRows, type RowPacker } from '../sinks/row-packer.js';
 
 /** Options of a {@link GoldEngine}. */
 export interface GoldEngineOptions {
@@ -37,7 +39,16 @@ export interface GoldEngineOptions {
   readonly emitTo?: number;
   /** Called for each kline gap once it has ended (the next kline arrived). */
   readonly onGap?: (gap: GapEvent) => void;
+  /** Rows per block of {@link GoldEngine.drainColumns} (default 1024). */
+  readonly blockRows?: number;
 }
+
+/**
+ * Gold rows held as columns, index-aligned with `columnsOf(goldSchemaOf(features))`: `symbol` (strings),
+ * `open_time`, the feature columns, then the labels; numbers in `Float64Array`s, `null` marked by a 1 in `nulls`.
+ * What the gold job writes (see `PartitionedSink.writeColumns`), without one object per row.
+ */
+export type GoldColumns = PackedRows;
 
 /** What a {@link GoldEngine} has done so far. */
 export interface GoldEngineReport {
@@ -144,15 +155,22 @@ export class GoldEngine {
   private carryFunding: FundingRate | null = null;
   private gapStart = -1;
   private gapCount = 0;
-  private ready: FeatureRow[] = [];
-  private readonly labelOut: FeatureRow[] = [];
+  private readonly packer: RowPacker;
+  private readonly blockRows: number;
+  private block: GoldColumns;
+  private full: GoldColumns[] = [];
+  // The block's columns, typed once: `nums[c]`/`masks[c]` are the feature and label columns (c = 0 is the first feature).
+  private times!: Float64Array;
+  private symbols!: (string | null)[];
+  private nums!: Float64Array[];
+  private masks!: Uint8Array[];
 
   /** @param options - see {@link GoldEngineOptions}. */
   constructor(options: GoldEngineOptions) {
     this.symbol = options.symbol;
     this.set = options.features ?? scalping();
     this.features = this.set;
-    this.labels = new LabelBuffer(options.labelThresholdBps ?? 5);
+    this.labels = new LabelBuffer(options.labelThresholdBps ?? 5, this.set.columns.length);
     this.bookMaxAge = options.bookMaxAgeMs ?? MINUTE_MS;
     this.markMaxAge = options.markMaxAgeMs ?? MINUTE_MS;
     this.hasTrades = options.hasTrades ?? true;
@@ -164,6 +182,9 @@ export class GoldEngine {
       LABEL_COLUMNS.map((c) => c.name),
     );
     this.values = new Float64Array(this.set.columns.length);
+    this.packer = compileRowPacker(columnsOf(goldSchemaOf(this.set)));
+    this.blockRows = Math.max(1, options.blockRows ?? 1024);
+    this.block = this.newBlock();
     for (let i = 0; i < SLOTS; i++) this.slots.push(new Slot(options.symbol));
     this.lastSlot = this.slots[0]!;
   }
@@ -234,11 +255,35 @@ export class GoldEngine {
 
   /**
    * Feeds a 1-minute kline: forming (`closed = false`, returns a provisional row with `null` labels) or closed
-   * (returns the finalized row; it is released by {@link GoldEngine.drain} once its labels are known).
-   * Returns `null` for a kline older than the minute being assembled (counted as late).
+   * (returns the finalized row's features, labels `null`: the row comes out of {@link GoldEngine.drain} with its
+   * labels once they are known). Returns `null` for a kline older than the minute being assembled (counted as late).
    */
   kline(k: Bar & { readonly open_time: number }, closed = true): FeatureRow | null {
+    if (!this.accept(k.open_time)) return null;
     const m = k.open_time;
+    if (!closed) {
+      const input = this.input(m, k, false);
+      if (this.provisional === m) this.set.replace(input, this.values);
+      else this.set.add(input, this.values);
+      this.provisional = m;
+      return this.newRow(this.symbol, m, this.values);
+    }
+    this.advance(k);
+    return this.newRow(this.symbol, m, this.values);
+  }
+
+  /**
+   * Feeds a closed 1-minute kline like `kline(k, true)`, without building a row object (the batch path: rows
+   * come out of {@link GoldEngine.drainColumns} or {@link GoldEngine.drain}). Returns false for a late kline.
+   */
+  closeKline(k: Bar & { readonly open_time: number }): boolean {
+    if (!this.accept(k.open_time)) return false;
+    this.advance(k);
+    return true;
+  }
+
+  /** Moves `base` up to minute `m` (gaps become rows); false when `m` is older than the minute being assembled. */
+  private accept(m: number): boolean {
     if (!this.started) {
       // Minutes before the first kline are not rows: fold them into the as-of state. Rows start at this kline.
       while (this.base >= 0 && this.base < m) this.discard();
@@ -247,26 +292,18 @@ export class GoldEngine {
     }
     if (m < this.base) {
       this.report.lateEvents++;
-      return null;
+      return false;
     }
     while (this.base < m) this.advance(null);
-    if (!closed) {
-      const input = this.input(m, k, false);
-      if (this.provisional === m) this.set.replace(input, this.values);
-      else this.set.add(input, this.values);
-      this.provisional = m;
-      return this.newRow(this.symbol, m, this.values);
-    }
-    return this.advance(k);
+    return true;
   }
 
   /** Finalizes the minute `base` with kline `k` (or as a gap) and moves on. */
-  private advance(k: Bar | null): FeatureRow {
+  private advance(k: Bar | null): void {
     const m = this.base;
     const input = this.input(m, k, true);
     if (this.provisional === m) this.set.replace(input, this.values);
     else this.set.add(input, this.values);
-    const row = this.newRow(this.symbol, m, this.values);
     this.provisional = -1;
     this.report.minutes++;
     if (k === null) {
@@ -277,10 +314,8 @@ export class GoldEngine {
     }
     this.retire(m);
     this.base = m + MINUTE_MS;
-    this.labelOut.length = 0;
-    this.labels.push(row, k === null ? null : k.close, this.labelOut);
-    this.emit(this.labelOut);
-    return row;
+    const at = this.labels.push(this.values, m, k === null ? null : k.close);
+    if (at >= 0) this.emit(at);
   }
 
   private endGap(): void {
@@ -298,14 +333,42 @@ export class GoldEngine {
     this.gapCount = 0;
   }
 
-  private emit(rows: readonly FeatureRow[]): void {
-    for (const r of rows) {
-      const t = r.open_time as number;
-      if (t >= this.emitFrom && t < this.emitTo) {
-        this.ready.push(r);
-        this.report.rows++;
+  /** Appends the released row at ring offset `at` to the current block, if it is in the emitted range. */
+  private emit(at: number): void {
+    const t = this.labels.openTime(at);
+    if (t < this.emitFrom || t >= this.emitTo) return;
+    let i = this.block.n;
+    if (i === this.blockRows) {
+      this.full.push(this.block);
+      this.block = this.newBlock();
+      i = 0;
+    }
+    this.symbols[i] = this.symbol;
+    this.times[i] = t;
+    const ring = this.labels.ring;
+    const nums = this.nums;
+    const masks = this.masks;
+    for (let c = 0; c < nums.length; c++) {
+      const v = ring[at + c]!;
+      // v - v === 0 is false exactly for NaN and ±Infinity, which become null.
+      if (v - v === 0) {
+        nums[c]![i] = v;
+        masks[c]![i] = 0;
+      } else {
+        masks[c]![i] = 1;
       }
     }
+    this.block.n = i + 1;
+    this.report.rows++;
+  }
+
+  private newBlock(): GoldColumns {
+    const b = this.packer.create(this.blockRows);
+    this.symbols = b.cols[0] as (string | null)[];
+    this.times = b.cols[1] as Float64Array;
+    this.nums = b.cols.slice(2) as Float64Array[];
+    this.masks = b.nulls.slice(2);
+    return b;
   }
 
   /** Drops the minute `base` before the first kline, keeping its as-of state. */
@@ -392,23 +455,38 @@ export class GoldEngine {
 
   /** Rows ready to be drained. */
   get pending(): number {
-    return this.ready.length;
+    let n = this.block.n;
+    for (const b of this.full) n += b.n;
+    return n;
   }
 
-  /** Rows whose labels are complete (or flushed), in minute order; empties the queue. */
-  drain(): FeatureRow[] {
-    if (this.ready.length === 0) return [];
-    const out = this.ready;
-    this.ready = [];
+  /** Rows whose labels are complete (or flushed), in minute order, as column blocks; empties the queue. */
+  drainColumns(): GoldColumns[] {
+    const out = this.full;
+    if (this.block.n > 0) {
+      out.push(this.block);
+      this.block = this.newBlock();
+    }
+    this.full = [];
     return out;
+  }
+
+  /** Rows whose labels are complete (or flushed), in minute order, as row objects; empties the queue. */
+  drain(): FeatureRow[] {
+    const blocks = this.drainColumns();
+    if (blocks.length === 1) return this.packer.unpack(blocks[0]!) as FeatureRow[];
+    return blocks.flatMap((b) => this.packer.unpack(b) as FeatureRow[]);
+  }
+
+  /** Unpacks a block of {@link GoldEngine.drainColumns} into row objects (what {@link GoldEngine.drain} returns). */
+  toRows(block: GoldColumns): FeatureRow[] {
+    return this.packer.unpack(block) as FeatureRow[];
   }
 
   /** End of data: records a trailing gap and releases the rows still waiting for labels (their later labels `null`). */
   flush(): void {
     if (this.gapStart >= 0) this.endGap();
-    this.labelOut.length = 0;
-    this.labels.flush(this.labelOut);
-    this.emit(this.labelOut);
+    for (const at of this.labels.flush()) this.emit(at);
   }
 
   /** A reconnect: resets every feature (they warm up again) and forgets the trade-id chain. */

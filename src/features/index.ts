@@ -18,8 +18,8 @@ export type {
 } from './feature.js';
 export { featureSet, type FeatureRow, type FeatureSet, type FeatureValues, type FeatureSetEntry, type FeatureSetSpec } from './feature-set.js';
 export { features, scalping } from './features.js';
-export { buildGold, type GoldBuild, type GoldBuildOptions, type GoldSources } from './gold-builder.js';
-export { GoldEngine, type GoldEngineOptions, type GoldEngineReport } from './gold-engine.js';
+export { buildGold, buildGoldColumns, type GoldBuild, type GoldBuildOptions, type GoldColumnsBuild, type GoldSources } from './gold-builder.js';
+export { type GoldColumns, GoldEngine, type GoldEngineOptions, type GoldEngineReport } from './gold-engine.js';
 export { GoldFeatures, goldSchemaOf, LABEL_COLUMNS } from './gold-schema.js';
 export { klineFeatures } from './kline-features.js';
 export { LabelBuffer } from './label-buffer.js';

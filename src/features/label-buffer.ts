@@ -1,37 +1,59 @@
 /**
- * Forward-looking labels, computed by holding the last 15 gold rows until the closes they need are known.
+ * Forward-looking labels, computed by holding the last 15 minutes' feature values until the closes they need are known.
  * @module
  */
-import type { FeatureRow } from './feature-set.js';
+import type { FeatureValues } from './feature-set.js';
 
 const H5 = 5;
 const H15 = 15;
 const SIZE = H15 + 1;
+/** Label columns after a row's feature values, in {@link LABEL_COLUMNS} order. */
+const L1 = 0;
+const L5 = 1;
+const L15 = 2;
+const DIR = 3;
 
 /**
- * Fills `label_fwd_return_1m/5m/15m` (close(t+h)/close(t) − 1) and `label_direction_5m` (1 above `thresholdBps`,
- * −1 below −`thresholdBps`, 0 between) of rows pushed in minute order, one per minute with no hole, and releases
- * each row once its 15-minute label is known (bounded: 16 rows). A label is `null` when either close is missing.
+ * Holds one row per minute (its feature values, then `label_fwd_return_1m/5m/15m` and `label_direction_5m`) in a
+ * ring of 16 rows, fills each label (close(t+h)/close(t) − 1; the direction 1 above `thresholdBps`, −1 below
+ * −`thresholdBps`, 0 between) once its later close is pushed, and releases each row once its 15-minute label is
+ * known. Rows are pushed in minute order, one per minute with no hole; a label stays `NaN` (null) when either close
+ * is missing. Released rows are read from {@link LabelBuffer.ring} at the offset returned: `width` feature values,
+ * then the 4 labels; their minute is {@link LabelBuffer.openTime}. Values are copied in: no row object per minute.
  *
  * @example
  * ```ts
- * const labels = new LabelBuffer(5);
- * const out: FeatureRow[] = [];
- * labels.push(row, row.close as number | null, out); // out receives rows 15 minutes old
- * labels.flush(out);                                  // end of data: the rest, with the labels known so far
+ * const labels = new LabelBuffer(5, set.columns.length);
+ * const at = labels.push(values, openTime, close); // −1 for the first 15 minutes
+ * if (at >= 0) console.log(labels.openTime(at), labels.ring[at + set.columns.length]); // label_fwd_return_1m
+ * for (const at of labels.flush()) {}               // end of data: the rest, with the labels known so far
  * ```
  */
 export class LabelBuffer {
   /** The direction threshold in basis points. */
   readonly thresholdBps: number;
-  private readonly rows: (FeatureRow | null)[] = new Array(SIZE).fill(null);
+  /** Feature values per row. */
+  readonly width: number;
+  /** Values per row: `width` features + 4 labels. */
+  readonly stride: number;
+  /** The rows held, `stride` values each (row-major); read a released row at the offset {@link LabelBuffer.push} returned. */
+  readonly ring: Float64Array;
+  private readonly times = new Float64Array(SIZE);
   private readonly closes = new Float64Array(SIZE);
+  private readonly threshold: number;
   private pos = 0;
   private count = 0;
 
-  /** @param thresholdBps - |5-minute return| in bps above which the direction is ±1. */
-  constructor(thresholdBps: number) {
+  /**
+   * @param thresholdBps - |5-minute return| in bps above which the direction is ±1.
+   * @param width - feature values per row (default 0: labels only).
+   */
+  constructor(thresholdBps: number, width = 0) {
     this.thresholdBps = thresholdBps;
+    this.threshold = thresholdBps / 10_000;
+    this.width = width;
+    this.stride = width + 4;
+    this.ring = new Float64Array(SIZE * this.stride);
   }
 
   /** Rows held, waiting for their labels. */
@@ -39,60 +61,66 @@ export class LabelBuffer {
     return this.count;
   }
 
-  /** Adds the row of the next minute with its close (`null` in a gap); releases the row of 15 minutes ago. */
-  push(row: FeatureRow, close: number | null, out: FeatureRow[]): void {
+  /** The minute (UTC ms) of the row at ring offset `at`. */
+  openTime(at: number): number {
+    return this.times[at / this.stride]!;
+  }
+
+  /**
+   * Adds the next minute's feature values (`width` of them, copied) and close (`null` in a gap). Returns the ring
+   * offset of the row of 15 minutes ago, now complete (valid until the next push), or −1 while fewer are held.
+   */
+  push(values: FeatureValues, openTime: number, close: number | null): number {
     const c = close === null ? Number.NaN : close;
+    const ring = this.ring;
+    const stride = this.stride;
+    const w = this.width;
     if (!Number.isNaN(c)) {
-      // Named stores (one monomorphic store per label) rather than row[name] with a variable key.
-      let r = this.ret(1, c);
-      if (r !== null) r.row.label_fwd_return_1m = r.value;
-      r = this.ret(H5, c);
-      if (r !== null) {
-        const v = r.value;
-        r.row.label_fwd_return_5m = v;
-        const t = this.thresholdBps / 10_000;
-        r.row.label_direction_5m = v > t ? 1 : v < -t ? -1 : 0;
+      let at = this.base(1);
+      if (at >= 0) ring[at + w + L1] = c / this.closes[at / stride]! - 1;
+      at = this.base(H5);
+      if (at >= 0) {
+        const v = c / this.closes[at / stride]! - 1;
+        ring[at + w + L5] = v;
+        ring[at + w + DIR] = v > this.threshold ? 1 : v < -this.threshold ? -1 : 0;
       }
-      r = this.ret(H15, c);
-      if (r !== null) r.row.label_fwd_return_15m = r.value;
+      at = this.base(H15);
+      if (at >= 0) ring[at + w + L15] = c / this.closes[at / stride]! - 1;
     }
-    this.count++;
-    this.rows[this.pos] = row;
+    const off = this.pos * stride;
+    if (w > 0) ring.set(values.length === w ? values : values.subarray(0, w), off);
+    ring.fill(Number.NaN, off + w, off + stride);
+    this.times[this.pos] = openTime;
     this.closes[this.pos] = c;
     this.pos = this.pos + 1 === SIZE ? 0 : this.pos + 1;
+    this.count++;
     // The row 15 minutes back now has all its labels: release it.
     if (this.count === SIZE) {
-      out.push(this.rows[this.pos]!);
-      this.rows[this.pos] = null;
       this.count--;
+      return this.pos * stride;
     }
+    return -1;
   }
 
-  private readonly hit: { row: FeatureRow; value: number } = { row: {}, value: 0 };
-
-  /** The row `h` minutes back and its forward return to close `c`; `null` when either close is missing. */
-  private ret(h: number, c: number): { row: FeatureRow; value: number } | null {
-    if (this.count < h) return null;
+  /** Offset of the row `h` minutes back when both it and its close are usable as a label base, else −1. */
+  private base(h: number): number {
+    if (this.count < h) return -1;
     let i = this.pos - h;
     if (i < 0) i += SIZE;
-    const base = this.closes[i]!;
-    const row = this.rows[i];
-    if (row === null || row === undefined || Number.isNaN(base) || base === 0) return null;
-    const hit = this.hit;
-    hit.row = row;
-    hit.value = c / base - 1;
-    return hit;
+    const b = this.closes[i]!;
+    return Number.isNaN(b) || b === 0 ? -1 : i * this.stride;
   }
 
-  /** Releases every held row in order (end of data: labels that need later closes stay `null`). */
-  flush(out: FeatureRow[]): void {
+  /** Releases every held row in order (end of data: labels that need later closes stay `NaN`): their ring offsets. */
+  flush(): number[] {
+    const out: number[] = [];
     let i = this.pos - this.count;
     if (i < 0) i += SIZE;
     for (let k = 0; k < this.count; k++) {
-      out.push(this.rows[i]!);
-      this.rows[i] = null;
+      out.push(i * this.stride);
       i = i + 1 === SIZE ? 0 : i + 1;
     }
     this.count = 0;
+    return out;
   }
 }

@@ -10,7 +10,7 @@ import { createRunEvents } from '../core/events.js';
 import { assertSymbol } from '../core/symbol.js';
 import type { TableName } from '../core/tables.js';
 import { MINUTE_MS, requireUtcMillis } from '../core/time.js';
-import { buildGold } from '../features/gold-builder.js';
+import { buildGoldColumns } from '../features/gold-builder.js';
 import { goldSchemaOf } from '../features/gold-schema.js';
 import { scalping } from '../features/features.js';
 import type { FeatureSet } from '../features/feature-set.js';
@@ -116,7 +116,7 @@ async function buildSymbol(lake: Lake, symbol: string, options: GoldJobOptions):
   const markPrices = await optional('mark_prices');
   const fundingRates = await optional('funding_rates', { from: readFrom - FUNDING_LOOKBACK_MS, to: readTo });
   const events = options.events ?? createRunEvents();
-  const build = buildGold(
+  const build = buildGoldColumns(
     {
       klines: lake.readSilver('klines', symbol, range),
       ...(aggTrades ? { aggTrades } : {}),
@@ -145,13 +145,14 @@ async function buildSymbol(lake: Lake, symbol: string, options: GoldJobOptions):
   const ctx = createStageContext({ events, ...(options.signal ? { signal: options.signal } : {}) });
   let lastMinute = Number.NEGATIVE_INFINITY;
   async function* tracked() {
-    for await (const batch of build) {
-      const tail = batch[batch.length - 1] as { open_time?: number } | undefined;
-      if (tail?.open_time !== undefined && tail.open_time > lastMinute) lastMinute = tail.open_time;
-      yield batch;
+    for await (const block of build) {
+      // Column 1 is open_time (see GoldColumns).
+      const times = block.cols[1] as Float64Array;
+      if (block.n > 0 && times[block.n - 1]! > lastMinute) lastMinute = times[block.n - 1]!;
+      yield block;
     }
   }
-  const report = await sink.write(tracked(), ctx);
+  const report = await sink.writeColumns(tracked(), ctx);
   if (Number.isFinite(lastMinute)) {
     await lake.state.put(watermarkName, { lastMinute: Math.max(lastMinute, watermark?.lastMinute ?? lastMinute) });
   }

@@ -29,6 +29,11 @@ export interface RowPacker {
   push(into: PackedRows, row: unknown): void;
   /** Rebuilds the rows, fields in schema order. */
   unpack(from: PackedRows): Record<string, unknown>[];
+  /**
+   * Appends rows `[start, start + n)` of another store of the same columns (a producer that builds columns itself,
+   * like the gold engine), column by column.
+   */
+  append(into: PackedRows, from: PackedRows, start: number, n: number): void;
   /** Writes rows `[start, start + n)` into the Parquet encoder's gathered columns (no row objects on the way). */
   fill(from: PackedRows, start: number, n: number, into: GatheredColumn[]): void;
 }
@@ -80,8 +85,9 @@ export function compileRowPacker(columns: readonly ColumnSpec[]): RowPacker {
   )() as RowPacker['unpack'];
 
   const hasNulls = columns.map((c) => c.nullable && c.type !== 'string');
-  function grow(p: PackedRows): void {
-    const cap = Math.max(1024, p.cap * 2);
+  function grow(p: PackedRows, need = p.cap + 1): void {
+    let cap = Math.max(1024, p.cap * 2);
+    while (cap < need) cap *= 2;
     p.cols = p.cols.map((col) => {
       if (Array.isArray(col)) return col;
       const next = new Float64Array(cap);
@@ -108,6 +114,23 @@ export function compileRowPacker(columns: readonly ColumnSpec[]): RowPacker {
     },
     push: pushFn,
     unpack: unpackFn,
+    append(into, from, start, n) {
+      if (into.n + n > into.cap) grow(into, into.n + n);
+      const at = into.n;
+      for (let k = 0; k < columns.length; k++) {
+        const src = from.cols[k]!;
+        const dst = into.cols[k]!;
+        if (Array.isArray(src) || Array.isArray(dst)) {
+          const s = src as (string | null)[];
+          const d = dst as (string | null)[];
+          for (let i = 0; i < n; i++) d[at + i] = s[start + i] ?? null;
+        } else {
+          dst.set(src.subarray(start, start + n), at);
+        }
+        if (hasNulls[k]) into.nulls[k]!.set(from.nulls[k]!.subarray(start, start + n), at);
+      }
+      into.n = at + n;
+    },
     fill(p, start, n, into) {
       columns.forEach((c, k) => {
         const g = into[k]!;

@@ -129,7 +129,7 @@ export interface PartitionedTable {
  *   timeColumn: 'open_time', partitionBy: 'day', prefix: 'gold/features_1m/' });
  * ```
  */
-export function partitionedSink<T>(store: ObjectStore, table: PartitionedTable, options: SilverSinkOptions = {}): Sink<T> {
+export function partitionedSink<T>(store: ObjectStore, table: PartitionedTable, options: SilverSinkOptions = {}): PartitionedSink<T> {
   const maxBuffered = options.maxBufferedRows ?? DEFAULT_MAX_BUFFERED_ROWS;
   const fileKey = (ref: PartitionRef): string => {
     const base = `${table.prefix}symbol=${assertSymbol(ref.symbol)}/date=${ref.date}/`;
@@ -140,7 +140,18 @@ export function partitionedSink<T>(store: ObjectStore, table: PartitionedTable, 
     kind: 'sink',
     name: `${table.prefix.split('/')[0]}(${table.name})`,
     write: (input, ctx) => writePartitions(store, def, fileKey, options, maxBuffered, input as AsyncIterable<Batch<Row>>, ctx),
+    writeColumns: (input, ctx) => writePartitions(store, def, fileKey, options, maxBuffered, input, ctx),
   };
+}
+
+/** A {@link partitionedSink}: a sink of rows that also takes rows already packed into columns. */
+export interface PartitionedSink<T> extends Sink<T> {
+  /**
+   * Writes blocks of rows held as columns, index-aligned with `columnsOf(table.schema)` (as {@link compileRowPacker}
+   * packs them): a producer that computes columns (the gold engine) skips building row objects. Same partitioning,
+   * upsert and report as {@link Sink.write}.
+   */
+  writeColumns(input: AsyncIterable<PackedRows>, ctx: StageContext): Promise<SinkReport>;
 }
 
 async function writePartitions(
@@ -149,7 +160,7 @@ async function writePartitions(
   fileKey: (ref: PartitionRef) => string,
   options: SilverSinkOptions,
   maxBuffered: number,
-  input: AsyncIterable<Batch<Row>>,
+  input: AsyncIterable<Batch<Row> | PackedRows>,
   ctx: StageContext,
 ): Promise<SinkReport> {
   const table = def.name;
@@ -229,43 +240,67 @@ async function writePartitions(
     }
   };
 
+  const badTime = (t: unknown, i: number, source: string | undefined): never => {
+    throw new ScalplakeError('SINK_WRITE', `Row ${i} of a batch for ${table} has ${timeColumn} ${JSON.stringify(t)}, not UTC epoch milliseconds`, {
+      context: { table, column: timeColumn, value: t, row: i, ...(source !== undefined ? { source } : {}) },
+    });
+  };
+  /** The bucket of (symbol, slot), created on first use; the last one is cached (input is mostly in order). */
+  const bucketFor = (symbol: unknown, slot: number): Bucket => {
+    if (symbol === lastSymbol && slot === lastSlot && lastBucket !== undefined) return lastBucket;
+    if (typeof symbol !== 'string' || !knownSymbols.has(symbol)) {
+      assertSymbol(symbol as string, `silver(${table})`);
+      knownSymbols.add(symbol as string);
+    }
+    const id = `${symbol as string}|${slot}`;
+    let found = buckets.get(id);
+    if (found === undefined) {
+      const at = slot * unit;
+      const ref: PartitionRef =
+        unit === HOUR_MS ? { symbol: symbol as string, date: utcDate(at), hour: Math.floor(at / HOUR_MS) % 24 } : { symbol: symbol as string, date: utcDate(at) };
+      found = { ref, symbol: symbol as string, slot, key: fileKey(ref), packed: packer.create(), firstSeq: seq++ };
+      buckets.set(id, found);
+    }
+    lastSymbol = symbol;
+    lastSlot = slot;
+    lastBucket = found;
+    return found;
+  };
+  const timeIndex = specs.findIndex((c) => c.name === timeColumn);
+  const symbolIndex = specs.findIndex((c) => c.name === 'symbol');
+
   for await (const batch of input) {
     throwIfAborted(ctx.signal);
-    for (let i = 0; i < batch.length; i++) {
-      const row = batch[i]!;
-      const symbol = row.symbol;
-      const t = row[timeColumn];
-      if (typeof t !== 'number' || !Number.isSafeInteger(t) || t < 0) {
-        throw new ScalplakeError('SINK_WRITE', `Row ${i} of a batch for ${table} has ${timeColumn} ${JSON.stringify(t)}, not UTC epoch milliseconds`, {
-          context: { table, column: timeColumn, value: t, row: i, ...(batch.origin ? { source: batch.origin.source } : {}) },
-        });
+    if (!Array.isArray(batch)) {
+      // Columns built by the producer (see PartitionedSink.writeColumns): runs of one partition are copied whole.
+      const block = batch as PackedRows;
+      const times = block.cols[timeIndex];
+      const symbols = block.cols[symbolIndex];
+      if (!(times instanceof Float64Array) || !Array.isArray(symbols)) {
+        throw new ScalplakeError('SINK_WRITE', `A column block for ${table} does not have the table's columns`, { context: { table } });
       }
-      const slot = Math.floor(t / unit);
-      let b: Bucket;
-      if (symbol === lastSymbol && slot === lastSlot && lastBucket !== undefined) {
-        b = lastBucket;
-      } else {
-        if (typeof symbol !== 'string' || !knownSymbols.has(symbol)) {
-          assertSymbol(symbol as string, `silver(${table})`);
-          knownSymbols.add(symbol as string);
-        }
-        const id = `${symbol as string}|${slot}`;
-        let found = buckets.get(id);
-        if (found === undefined) {
-          const at = slot * unit;
-          const ref: PartitionRef =
-            unit === HOUR_MS ? { symbol: symbol as string, date: utcDate(at), hour: Math.floor(at / HOUR_MS) % 24 } : { symbol: symbol as string, date: utcDate(at) };
-          found = { ref, symbol: symbol as string, slot, key: fileKey(ref), packed: packer.create(), firstSeq: seq++ };
-          buckets.set(id, found);
-        }
-        b = found;
-        lastSymbol = symbol;
-        lastSlot = slot;
-        lastBucket = b;
+      let i = 0;
+      while (i < block.n) {
+        const t = times[i]!;
+        if (!Number.isSafeInteger(t) || t < 0) badTime(t, i, undefined);
+        const slot = Math.floor(t / unit);
+        const symbol = symbols[i];
+        let j = i + 1;
+        while (j < block.n && symbols[j] === symbol && times[j]! >= slot * unit && times[j]! < (slot + 1) * unit && Number.isSafeInteger(times[j]!)) j++;
+        packer.append(bucketFor(symbol, slot).packed, block, i, j - i);
+        i = j;
       }
-      packer.push(b.packed, row);
+      buffered += block.n;
+    } else {
+      const rows = batch as Batch<Row>;
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!;
+        const t = row[timeColumn];
+        if (typeof t !== 'number' || !Number.isSafeInteger(t) || t < 0) badTime(t, i, rows.origin?.source);
+        packer.push(bucketFor(row.symbol, Math.floor((t as number) / unit)).packed, row);
+      }
+      buffered += rows.length;
     }
-    buffered += batch.length;
     // Input in time order (bulk files, REST pages) has moved past these partitions: they are complete, so write them
     // now rather than keep their rows in memory. A late row for one of them later is merged with the file.
     if (lastBucket !== undefined) {

@@ -8,7 +8,7 @@ import { columnsOf } from '../../src/core/schema.js';
 import type { AggTrade, BookDepth, FundingRate, Kline, MarkPrice } from '../../src/core/tables.js';
 import type { FeatureRow } from '../../src/features/feature-set.js';
 import { scalping } from '../../src/features/features.js';
-import { buildGold, type GoldSources } from '../../src/features/gold-builder.js';
+import { buildGold, buildGoldColumns, type GoldSources } from '../../src/features/gold-builder.js';
 import { GoldEngine } from '../../src/features/gold-engine.js';
 import { GoldFeatures, LABEL_COLUMNS } from '../../src/features/gold-schema.js';
 import { encodeParquet } from '../../src/sinks/parquet-writer.js';
@@ -195,6 +195,29 @@ describe('buildGold', () => {
     // Zero-volume launch minutes: ratios over volume are null, never NaN.
     const zero = rows.find((r) => r.volume === 0)!;
     expect(zero.taker_buy_ratio).toBeNull();
+  });
+});
+
+describe('buildGoldColumns', () => {
+  it('gives the rows of buildGold as column blocks: the same names, values and nulls, in blocks of batchSize', async () => {
+    const build = buildGoldColumns(sourcesOf(market), { symbol: 'BTCUSDT', batchSize: 64 });
+    expect(build.columns).toStrictEqual(Object.keys(full.rows[0]!));
+    const sizes: number[] = [];
+    const rebuilt: FeatureRow[] = [];
+    for await (const block of build) {
+      sizes.push(block.n);
+      for (let i = 0; i < block.n; i++) {
+        const row: FeatureRow = {};
+        build.columns.forEach((name, c) => {
+          const col = block.cols[c]!;
+          row[name] = Array.isArray(col) ? col[i]! : block.nulls[c]![i] === 1 ? null : col[i]!;
+        });
+        rebuilt.push(row);
+      }
+    }
+    expect(sizes).toStrictEqual([64, 64, 64, 8]);
+    expect(rebuilt).toStrictEqual(full.rows);
+    expect(build.report).toStrictEqual(full.report);
   });
 });
 

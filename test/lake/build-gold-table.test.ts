@@ -43,7 +43,10 @@ describe('buildGoldTable on the real 2019-09 BTCUSDT klines (klines only)', () =
     const before = await goldFiles(lakeDir);
     const [again] = await buildGoldTable(lake, { symbols: ['BTCUSDT'] });
     expect(again?.rowsWritten).toBe(0);
-    expect(await goldFiles(lakeDir)).toEqual(before);
+    const after = await goldFiles(lakeDir);
+    // Buffer.compare: a deep toEqual over megabytes of bytes takes seconds.
+    expect([...after.keys()]).toEqual([...before.keys()]);
+    for (const [k, bytes] of before) expect(Buffer.compare(bytes, after.get(k)!), k).toBe(0);
   });
 
   it('gives byte-identical gold when built incrementally in three steps as when built at once', async () => {

@@ -40,6 +40,25 @@ describe('compileRowPacker', () => {
   });
 });
 
+describe('RowPacker.append', () => {
+  it('copies a range of another store, strings and nulls included, growing the target', () => {
+    const packer = compileRowPacker(columnsOf(Kline));
+    const rows = Array.from({ length: 1500 }, (_, i) => ({
+      symbol: i % 2 ? 'BTCUSDT' : 'ETHUSDT', interval: '1m', open_time: i * 60_000, close_time: i * 60_000 + 59_999,
+      open: i, high: i + 1, low: i - 1, close: i / 3, volume: 1, quote_volume: i % 3 === 0 ? null : i,
+      trade_count: i % 4 === 0 ? null : i, taker_buy_volume: null, taker_buy_quote_volume: 2, source: 'x', ingested_at: 1,
+    }));
+    const from = packer.create();
+    for (const r of rows) packer.push(from, r);
+    const into = packer.create();
+    packer.push(into, rows[0]!);
+    packer.append(into, from, 100, 1300);
+    packer.append(into, from, 1499, 1);
+    expect(into.n).toBe(1302);
+    expect(packer.unpack(into)).toEqual([rows[0], ...rows.slice(100, 1400), rows[1499]]);
+  });
+});
+
 describe('encoding from packed columns', () => {
   it('gives the same bytes as encoding the rows, nulls and several row groups included', async () => {
     const { encodeParquet, encodeParquetColumns } = await import('../../src/sinks/parquet-writer.js');
