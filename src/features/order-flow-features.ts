@@ -105,15 +105,18 @@ class LargeTrades implements GoldFeature {
   readonly columns: readonly GoldColumn[];
   private readonly window: number;
   private readonly tail: number;
-  // Per-minute histograms of the last `window` minutes; only the bucket range [lo, hi] of each is non-zero.
-  private readonly ring: Uint32Array;
-  private readonly ringLo: Int32Array;
-  private readonly ringHi: Int32Array;
+  // The last `window` minutes as sparse histograms: slot k holds `ringLen[k]` (bucket, count) pairs at k·SIZE_BUCKETS.
+  // Minutes with few trades touch few buckets, so the window moves in O(distinct buckets), not O(bucket range).
+  private readonly ringIds: Uint8Array;
+  private readonly ringCounts: Uint32Array;
+  private readonly ringLen: Int32Array;
   private readonly total = new Float64Array(SIZE_BUCKETS);
   private totalCount = 0;
-  private readonly pending = new Uint32Array(SIZE_BUCKETS);
-  private pLo = 0;
-  private pHi = -1;
+  private top = -1; // highest bucket with total > 0
+  // The forming minute's pairs, committed to the ring when the next minute is added.
+  private readonly pendIds = new Uint8Array(SIZE_BUCKETS);
+  private readonly pendCounts = new Uint32Array(SIZE_BUCKETS);
+  private pendLen = 0;
   private hasPending = false;
   private head = 0;
   private committed = 0;
@@ -124,9 +127,9 @@ class LargeTrades implements GoldFeature {
     this.window = window;
     this.tail = 1 - quantile;
     this.warmUp = window + 1;
-    this.ring = new Uint32Array(window * SIZE_BUCKETS);
-    this.ringLo = new Int32Array(window);
-    this.ringHi = new Int32Array(window).fill(-1);
+    this.ringIds = new Uint8Array(window * SIZE_BUCKETS);
+    this.ringCounts = new Uint32Array(window * SIZE_BUCKETS);
+    this.ringLen = new Int32Array(window);
     this.columns = [
       {
         name: 'large_trade_count',
@@ -150,51 +153,56 @@ class LargeTrades implements GoldFeature {
   private step(m: MinuteInput): number | null {
     const t = m.trades!;
     const h = t.size_histogram;
-    for (let b = this.pLo; b <= this.pHi; b++) this.pending[b] = 0;
-    if (h === null) {
-      this.pHi = -1;
+    const ids = t.size_buckets;
+    if (h === null || ids === null) {
+      this.pendLen = 0;
       this.hasPending = false;
       return (this.result = null);
     }
-    const lo = t.agg_trade_count > 0 ? sizeBucket(t.min_trade_size) : 0;
-    const hi = t.agg_trade_count > 0 ? sizeBucket(t.max_trade_size) : -1;
-    for (let b = lo; b <= hi; b++) this.pending[b] = h[b]!;
-    this.pLo = lo;
-    this.pHi = hi;
-    this.hasPending = true;
-    if (this.threshold < 0) return (this.result = null);
+    const n = t.size_bucket_count;
+    const threshold = this.threshold;
     let c = 0;
-    for (let b = this.threshold + 1; b <= hi; b++) c += h[b]!;
-    return (this.result = c);
+    for (let k = 0; k < n; k++) {
+      const b = ids[k]!;
+      const v = h[b]!;
+      this.pendIds[k] = b;
+      this.pendCounts[k] = v;
+      if (b > threshold) c += v;
+    }
+    this.pendLen = n;
+    this.hasPending = true;
+    return (this.result = threshold < 0 ? null : c);
   }
   private commit(): void {
     const slot = this.head;
     const off = slot * SIZE_BUCKETS;
-    for (let b = this.ringLo[slot]!; b <= this.ringHi[slot]!; b++) {
-      const v = this.ring[off + b]!;
-      this.total[b]! -= v;
+    const total = this.total;
+    // Evict the oldest minute, then add the pending one.
+    for (let k = 0; k < this.ringLen[slot]!; k++) {
+      const v = this.ringCounts[off + k]!;
+      total[this.ringIds[off + k]!]! -= v;
       this.totalCount -= v;
-      this.ring[off + b] = 0;
     }
-    for (let b = this.pLo; b <= this.pHi; b++) {
-      const v = this.pending[b]!;
-      this.ring[off + b] = v;
-      this.total[b]! += v;
+    for (let k = 0; k < this.pendLen; k++) {
+      const b = this.pendIds[k]!;
+      const v = this.pendCounts[k]!;
+      this.ringIds[off + k] = b;
+      this.ringCounts[off + k] = v;
+      total[b]! += v;
       this.totalCount += v;
+      if (b > this.top) this.top = b;
     }
-    this.ringLo[slot] = this.pLo;
-    this.ringHi[slot] = this.pHi;
+    while (this.top >= 0 && total[this.top] === 0) this.top--;
+    this.ringLen[slot] = this.pendLen;
     this.head = this.head + 1 === this.window ? 0 : this.head + 1;
     this.committed++;
     this.hasPending = false;
   }
   private quantileBucket(): number {
     if (this.totalCount === 0) return -1;
-    let top = -1;
-    for (let k = 0; k < this.window; k++) if (this.ringHi[k]! > top) top = this.ringHi[k]!;
     const limit = this.tail * this.totalCount;
     let above = 0;
-    for (let b = top; b >= 0; b--) {
+    for (let b = this.top; b >= 0; b--) {
       above += this.total[b]!;
       if (above > limit) return b;
     }
@@ -204,14 +212,11 @@ class LargeTrades implements GoldFeature {
     return this.result;
   }
   reset(): void {
-    this.ring.fill(0);
-    this.ringLo.fill(0);
-    this.ringHi.fill(-1);
+    this.ringLen.fill(0);
     this.total.fill(0);
     this.totalCount = 0;
-    this.pending.fill(0);
-    this.pLo = 0;
-    this.pHi = -1;
+    this.top = -1;
+    this.pendLen = 0;
     this.hasPending = false;
     this.head = 0;
     this.committed = 0;

@@ -70,6 +70,13 @@ export interface TradeBar {
   readonly min_trade_size: number;
   /** Counts of aggregate trades per {@link sizeBucket}; `null` unless requested. */
   readonly size_histogram: Uint32Array | null;
+  /**
+   * The buckets of {@link TradeBar.size_histogram} that are non-zero, in the order first met (the first
+   * `size_bucket_count` entries): a sparse view for minutes with few trades. `null` unless requested.
+   */
+  readonly size_buckets: Uint8Array | null;
+  /** Entries of {@link TradeBar.size_buckets} in use (0 without a histogram). */
+  readonly size_bucket_count: number;
 }
 
 /**
@@ -102,6 +109,8 @@ export class TradeBarBuilder {
   private maxSize = 0;
   private minSize = 0;
   private readonly hist: Uint32Array | null;
+  private readonly touched: Uint8Array | null;
+  private nTouched = 0;
 
   /**
    * @param symbol - symbol written into the bars.
@@ -110,6 +119,7 @@ export class TradeBarBuilder {
   constructor(symbol: string, histogram = false) {
     this.symbol = symbol;
     this.hist = histogram ? new Uint32Array(SIZE_BUCKETS) : null;
+    this.touched = histogram ? new Uint8Array(SIZE_BUCKETS) : null;
     this.scratch = { ...this.build(true) };
   }
 
@@ -123,7 +133,13 @@ export class TradeBarBuilder {
     this.tradeCount = this.aggCount = this.buyAggCount = 0;
     this.maxSize = 0;
     this.minSize = 0;
-    if (this.hist) this.hist.fill(0);
+    const h = this.hist;
+    const touched = this.touched;
+    if (h !== null && touched !== null) {
+      // Only the buckets used last minute are non-zero.
+      for (let k = 0; k < this.nTouched; k++) h[touched[k]!] = 0;
+      this.nTouched = 0;
+    }
   }
 
   /** Trades added since {@link TradeBarBuilder.start}. */
@@ -156,7 +172,11 @@ export class TradeBarBuilder {
     }
     if (q > this.maxSize) this.maxSize = q;
     if (q < this.minSize || this.aggCount === 1) this.minSize = q;
-    if (this.hist) this.hist[sizeBucket(q)]!++;
+    const h = this.hist;
+    if (h !== null) {
+      const b = sizeBucket(q);
+      if (h[b]!++ === 0) this.touched![this.nTouched++] = b;
+    }
   }
 
   /**
@@ -188,6 +208,7 @@ export class TradeBarBuilder {
     v.buy_agg_trade_count = this.buyAggCount;
     v.max_trade_size = this.maxSize;
     v.min_trade_size = this.minSize;
+    v.size_bucket_count = this.nTouched;
     return v;
   }
 
@@ -214,6 +235,8 @@ export class TradeBarBuilder {
       max_trade_size: this.maxSize,
       min_trade_size: this.minSize,
       size_histogram: this.hist ? (shareHistogram ? this.hist : this.hist.slice()) : null,
+      size_buckets: this.touched ? (shareHistogram ? this.touched : this.touched.slice()) : null,
+      size_bucket_count: this.nTouched,
     };
   }
 }
