@@ -168,11 +168,21 @@ describe('readParquet', () => {
     ]);
   });
 
-  it('yields one batch per row group', async () => {
-    const bytes = await encodeParquet(S(Kline), loadKlines(), { rowGroupSize: 1000 });
+  it('yields each row group in batches of at most batchRows, rows in file order', async () => {
+    const rows = loadKlines();
+    const bytes = await encodeParquet(S(Kline), rows, { rowGroupSize: 1000 });
     const sizes: number[] = [];
     for await (const b of readParquetBatches(bytes, S(Kline))) sizes.push(b.length);
     expect(sizes).toEqual([1000, 500]);
+    const sliced: unknown[] = [];
+    sizes.length = 0;
+    for await (const b of readParquetBatches(bytes, S(Kline), { batchRows: 300 })) {
+      sizes.push(b.length);
+      sliced.push(...b);
+    }
+    expect(sizes).toEqual([300, 300, 300, 100, 300, 200]);
+    expect(sliced).toEqual(await readParquet(bytes, S(Kline)));
+    expect(sliced.map((r) => (r as Kline).open_time)).toEqual(rows.map((r) => r.open_time));
   });
 
   it('throws PARQUET_READ naming the source for bytes that are not Parquet or a table that does not match', async () => {
