@@ -124,15 +124,25 @@ export function openLake(pathOrStore: string | ObjectStore, options: LakeOptions
     return out;
   };
 
+  /** Partition files read ahead of the one being decoded: file reads overlap with decoding instead of alternating. */
+  const READ_AHEAD = 4;
+
   async function* readSilver<N extends TableName>(table: N, symbol: string, range: TimeRange = {}): AsyncIterable<Batch<TableRows[N]>> {
     assertSymbol(symbol);
     const def = TABLES[table];
     const from = range.from === undefined ? Number.NEGATIVE_INFINITY : requireUtcMillis(range.from, 'from');
     const to = range.to === undefined ? Number.POSITIVE_INFINITY : requireUtcMillis(range.to, 'to');
     const timeColumn = def.timeColumn;
-    for (const p of await partitions(table, symbol)) {
-      if (p.end <= from || p.start >= to) continue;
-      const bytes = await store.get(p.key);
+    const parts = (await partitions(table, symbol)).filter((p) => p.end > from && p.start < to);
+    const ahead: Promise<Uint8Array | undefined>[] = [];
+    let next = 0;
+    for (const p of parts) {
+      while (next < parts.length && ahead.length < READ_AHEAD) {
+        const read = store.get(parts[next++]!.key);
+        read.catch(() => {}); // awaited in turn below, where its error surfaces; not an unhandled rejection meanwhile
+        ahead.push(read);
+      }
+      const bytes = await ahead.shift()!;
       if (bytes === undefined) continue; // deleted since the listing
       const whole = p.start >= from && p.end <= to;
       for await (const batch of readParquetBatches<TableRows[N]>(bytes, def.schema, { source: p.key })) {

@@ -119,16 +119,24 @@ export function localStore(rootDir: string): ObjectStore {
         if (isNotFound(cause) || (cause as NodeJS.ErrnoException).code === 'ENOTDIR') return;
         throw fail('list', dirKey, dirPath, cause);
       }
+      // Sub-folders and file sizes are read concurrently (a lake has thousands of partition folders); the result is
+      // sorted at the end.
+      const pending: Promise<void>[] = [];
       for (const e of entries) {
         const key = dirKey === '' ? e.name : `${dirKey}/${e.name}`;
         if (e.isDirectory()) {
           // Descend only where keys can still start with the prefix.
-          if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) await walk(key);
+          if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) pending.push(walk(key));
         } else if (e.isFile() && !isTempName(e.name) && key.startsWith(prefix)) {
-          const s = await stat(join(dirPath, e.name)).catch(() => undefined);
-          if (s) out.push({ key, size: s.size });
+          pending.push(
+            stat(join(dirPath, e.name)).then(
+              (s) => void out.push({ key, size: s.size }),
+              () => undefined, // removed since readdir
+            ),
+          );
         }
       }
+      await Promise.all(pending);
     };
     await walk(baseKey);
     out.sort(compareKeys);

@@ -39,7 +39,8 @@ export class DoubleDictionary {
 
   /**
    * Replaces `nums[0, count)` by their dictionary indices in `indices`; returns the number of entries, or −1 when
-   * more than `maxEntries` values are distinct or more than half of the first 8,192 are.
+   * more than `maxEntries` values are distinct, or more than half of the first 8,192 are, or (for a shorter chunk)
+   * more than half of all: mostly distinct values (computed features, say) are smaller and faster written PLAIN.
    */
   build(nums: Float64Array, count: number, indices: Int32Array): number {
     const ids = this.ids;
@@ -72,6 +73,6 @@ export class DoubleDictionary {
       }
       if (i === 8191 && entries > 4096) return -1;
     }
-    return entries;
+    return entries * 2 > count ? -1 : entries;
   }
 }

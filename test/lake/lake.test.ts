@@ -41,6 +41,32 @@ describe('openLake', () => {
     await expect(collect(lake.readSilver('klines', '../x'))).rejects.toSatisfy((e) => isScalplakeError(e, 'INVALID_SYMBOL'));
   });
 
+  it('reads many hourly partitions in order (read ahead), and a corrupt one fails with PARQUET_READ naming it', async () => {
+    const dir = tempDir();
+    const lake = openLake(dir);
+    const trades = loadAggTrades();
+    // The real trades repeated over 30 hours (20 an hour, ids consecutive): 30 partition files, more than the read-ahead.
+    const spread = Array.from({ length: 600 }, (_, i) => ({
+      ...trades[i % trades.length]!,
+      agg_trade_id: 3_000_000_000 + i,
+      trade_time: Date.UTC(2024, 0, 1) + Math.floor(i / 20) * 3_600_000 + (i % 20) * 1000,
+    }));
+    await lake.silver('agg_trades').write(batches(spread, 333), makeCtx());
+    const parts = await lake.partitions('agg_trades', 'BTCUSDT');
+    expect(parts.length).toBe(30);
+    expect((await collect(lake.readSilver('agg_trades', 'BTCUSDT'))).flat()).toEqual(spread);
+    const { writeFileSync } = await import('node:fs');
+    const bad = parts[20]!;
+    writeFileSync(join(dir, bad.key), 'not parquet');
+    const seen: number[] = [];
+    const err = await (async () => {
+      for await (const b of lake.readSilver('agg_trades', 'BTCUSDT')) seen.push(b.length);
+    })().catch((e: unknown) => e);
+    expect(isScalplakeError(err, 'PARQUET_READ')).toBe(true);
+    expect((err as Error).message).toContain(bad.key);
+    expect(seen.reduce((a, b) => a + b, 0)).toBe(spread.filter((t) => t.trade_time < bad.start).length);
+  });
+
   it('lists partitions with symbol, date, hour and key', async () => {
     const lake = openLake(memoryStore());
     await lake.silver('agg_trades').write(batches(loadAggTrades(), 100), makeCtx());

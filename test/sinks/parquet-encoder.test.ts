@@ -199,6 +199,20 @@ describe('ParquetEncoder: values at the edges', () => {
   });
 });
 
+describe('ParquetEncoder: double dictionaries', () => {
+  it('writes repeated doubles as a dictionary and mostly distinct ones PLAIN, even in a short chunk', async () => {
+    const T = z.object({ tick: col.double(), feature: col.double().nullable() });
+    const rows = Array.from({ length: 1440 }, (_, i) => ({ tick: 100 + (i % 7) / 10, feature: i % 9 === 0 ? null : Math.sin(i) * 1e3 }));
+    const path = save(await encodeParquet(S(T), rows));
+    const enc = await duck(`SELECT path_in_schema AS col, encodings FROM parquet_metadata('${path}') ORDER BY 1`);
+    expect(enc.map((e) => [e.col, String(e.encodings).includes('DICTIONARY')])).toEqual([
+      ['feature', false],
+      ['tick', true],
+    ]);
+    expect(await duck(`SELECT tick, feature FROM '${path}'`)).toEqual(rows);
+  });
+});
+
 describe('ParquetEncoder: statistics and errors', () => {
   it('writes min/max/null-count statistics that DuckDB reads from parquet_metadata()', async () => {
     const rows = loadAggTrades();
