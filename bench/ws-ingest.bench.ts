@@ -4,8 +4,11 @@
  * The replay exchange runs in a child process (this same file started with `--server`) so that the measured
  * process does only the client's work: `ws` receive, JSON parse, zod validation, mapping, watermark dedupe and
  * batching in `liveIngest`. Run with `npx tsx bench/ws-ingest.bench.ts [--seconds 60] [--trades-per-minute 600000]
- * [--realtime]`: by default the exchange pushes as fast as the socket takes (saturation: throughput, and latency
- * that includes queueing); with `--realtime` it pushes in 10 ms steps of wall time (latency below saturation).
+ * [--realtime] [--no-silver]`: by default the exchange pushes as fast as the socket takes (saturation: throughput,
+ * and latency that includes queueing); with `--realtime` the exchange's virtual clock follows the wall clock (a
+ * fixed message rate: `--trades-per-minute 3000000` is 50,000 messages/s; the frames of each step arrive together,
+ * and a step that takes the exchange longer makes the next burst bigger). `--no-silver` leaves out the silver sink
+ * that otherwise runs on the same thread.
  *
  * Reports messages/s over wall time and per CPU-second of the client process, and frame→record latency p50/p99
  * (from the `ws` message callback to the row reaching the consumer, including batching). DuckDB has no WebSocket
@@ -46,14 +49,23 @@ async function server(): Promise<void> {
     if (m.type === 'run' && !running) {
       running = true;
       const end = clock.now() + (m.seconds ?? 30) * 1000;
+      // Real time: every few ms the virtual clock catches up with the wall clock, however long the last step took
+      // (advancing a fixed 10 ms per 10 ms timer would run slower than real time by the time the steps take).
+      const wall0 = performance.now();
+      const virtual0 = clock.now();
       const step = () => {
         if (clock.now() >= end) {
           process.send?.({ type: 'done', frames: ex.stats().framesSent });
           return;
         }
-        clock.advance(10);
-        if (realtime) setTimeout(step, 10);
-        else setImmediate(step);
+        if (realtime) {
+          const due = Math.min(end, virtual0 + Math.floor(performance.now() - wall0)) - clock.now();
+          if (due > 0) clock.advance(due);
+          setTimeout(step, 2);
+        } else {
+          clock.advance(10);
+          setImmediate(step);
+        }
       };
       step();
     } else if (m.type === 'close') {
@@ -71,6 +83,8 @@ function percentile(sorted: Float64Array, p: number): number {
 
 async function client(): Promise<void> {
   const seconds = arg('--seconds', 60);
+  // --no-silver: records only (the latency of the source alone, without the sink's work on the same thread).
+  const noSilver = process.argv.includes('--no-silver');
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--server', ...process.argv.slice(2)], {
     execArgv: process.execArgv,
     stdio: 'inherit',
@@ -131,7 +145,7 @@ async function client(): Promise<void> {
       (r as { ingested_at: number }).ingested_at = Math.floor(r.ingested_at);
     }
     rows += b.rows.length;
-    toSilver.push(b.rows);
+    if (!noSilver) toSilver.push(b.rows);
   }
   toSilver.end();
   const silver = await silverDone;
