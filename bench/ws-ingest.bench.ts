@@ -38,8 +38,13 @@ async function server(): Promise<void> {
   const tradesPerMinute = arg('--trades-per-minute', 600_000);
   const realtime = process.argv.includes('--realtime');
   const clock = virtualClock(START + 60_000);
+  const market = syntheticMarket({ seed: 1, symbols: ['BTCUSDT'], start: START, tradesPerMinute });
+  // Generate (and cache) every minute the run will cover before it starts: at millions of trades a minute, a minute
+  // generated on the fly would stall the exchange for a second and then flood the client.
+  const seconds = arg('--seconds', 60);
+  for (let t = START; t <= START + 60_000 + seconds * 1000; t += 60_000) market.kline('BTCUSDT', 60_000, t, t + 60_000);
   const ex = await startReplayExchange({
-    market: syntheticMarket({ seed: 1, symbols: ['BTCUSDT'], start: START, tradesPerMinute }),
+    market,
     clock,
     aggTradesHistoryMs: Number.POSITIVE_INFINITY,
   });
