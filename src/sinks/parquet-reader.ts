@@ -7,6 +7,7 @@ import { type FileMetaData, parquetMetadata, parquetRead } from 'hyparquet';
 import { ScalplakeError } from '../core/errors.js';
 import { type ColumnSpec, type ColumnType, columnsOf, type TableSchema } from '../core/schema.js';
 import type { Batch } from '../core/stage.js';
+import { compileRowPacker, type PackedRows } from './row-packer.js';
 import { ensureZstd, zstdDecompress } from './zstd.js';
 
 /** Options of the Parquet reader. */
@@ -68,8 +69,65 @@ export async function* readParquetBatches<T>(
   schema: TableSchema,
   options: ParquetReadOptions = {},
 ): AsyncIterable<Batch<T>> {
-  const source = options.source ?? '<bytes>';
   const batchRows = Math.max(1, options.batchRows ?? 4096);
+  const specs = columnsOf(schema);
+  for await (const { columns, n } of rowGroups(bytes, specs, options.source ?? '<bytes>')) {
+    for (let start = 0; start < n; start += batchRows) yield buildRows<T>(specs, columns, start, Math.min(n, start + batchRows));
+  }
+}
+
+/**
+ * Reads a whole Parquet file into {@link PackedRows} (the sink's columnar buffer: numbers in `Float64Array`s with
+ * null masks, booleans as 1/0, strings in arrays), index-aligned with `columnsOf(schema)`, without an object per row.
+ *
+ * @throws `PARQUET_READ` naming the source, as {@link readParquet}.
+ * @example
+ * ```ts
+ * const packed = await readParquetPacked(await store.get(key), AggTrade, { source: key });
+ * console.log(packed.n);
+ * ```
+ */
+export async function readParquetPacked(bytes: Uint8Array, schema: TableSchema, options: ParquetReadOptions = {}): Promise<PackedRows> {
+  const specs = columnsOf(schema);
+  const packer = compileRowPacker(specs);
+  const out = packer.create(0);
+  for await (const { columns, n } of rowGroups(bytes, specs, options.source ?? '<bytes>')) {
+    const group: PackedRows = { n, cap: n, cols: [], nulls: [] };
+    specs.forEach((spec, j) => {
+      const values = columns[j] ?? null;
+      if (spec.type === 'string') {
+        const a = new Array<string | null>(n);
+        for (let i = 0; i < n; i++) {
+          const v = values?.[i];
+          a[i] = typeof v === 'string' ? v : null;
+        }
+        group.cols.push(a);
+        group.nulls.push(new Uint8Array(0));
+        return;
+      }
+      const a = new Float64Array(n);
+      const z = new Uint8Array(spec.nullable ? n : 0);
+      for (let i = 0; i < n; i++) {
+        const v = values?.[i];
+        if (typeof v === 'number') a[i] = v;
+        else if (typeof v === 'bigint') a[i] = Number(v);
+        else if (typeof v === 'boolean') a[i] = v ? 1 : 0;
+        else if (spec.nullable) z[i] = 1;
+      }
+      group.cols.push(a);
+      group.nulls.push(z);
+    });
+    packer.append(out, group, 0, n);
+  }
+  return out;
+}
+
+/** Decodes the file's row groups one at a time: each column of the table (null when absent from the file). */
+async function* rowGroups(
+  bytes: Uint8Array,
+  specs: readonly ColumnSpec[],
+  source: string,
+): AsyncIterable<{ columns: (ArrayLike<unknown> | null)[]; n: number }> {
   await ensureZstd();
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   let metadata: FileMetaData;
@@ -78,7 +136,6 @@ export async function* readParquetBatches<T>(
   } catch (cause) {
     throw readError(source, `is not a readable Parquet file: ${(cause as Error)?.message ?? String(cause)}`, cause);
   }
-  const specs = columnsOf(schema);
   const present = checkColumns(metadata, specs, source);
   const names = specs.filter((c) => present.has(c.name)).map((c) => c.name);
   let groupStart = 0;
@@ -105,7 +162,7 @@ export async function* readParquetBatches<T>(
     }
     const columns = specs.map((spec) => (present.has(spec.name) ? flatten(chunks.get(spec.name) ?? [], groupStart, n) : null));
     chunks.clear();
-    for (let start = 0; start < n; start += batchRows) yield buildRows<T>(specs, columns, start, Math.min(n, start + batchRows));
+    yield { columns, n };
     groupStart += n;
   }
 }

@@ -11,7 +11,7 @@ import { type TableDef, type TableName, type TableRows, TABLES } from '../core/t
 import { DAY_MS, HOUR_MS, utcDate } from '../core/time.js';
 import { type PartitionRef, silverFileKey } from '../lake/layout.js';
 import type { ObjectStore } from './object-store.js';
-import { readParquet } from './parquet-reader.js';
+import { readParquet, readParquetPacked } from './parquet-reader.js';
 import { compileRowPacker, type PackedRows } from './row-packer.js';
 import { encodeParquet, encodeParquetColumns, type ParquetWriteOptions } from './parquet-writer.js';
 
@@ -190,6 +190,16 @@ async function writePartitions(
     }
     return true;
   };
+  /** Whether `fresh` (in key order) goes wholly after `existing`: `existing` in key order, the same constant key columns, its last key and time before `fresh`'s first. */
+  const appendsAfter = (existing: PackedRows, fresh: PackedRows): boolean => {
+    if (existing.n === 0 || fresh.n === 0 || !inKeyOrder(existing)) return false;
+    const last = existing.n - 1;
+    const ep = existing.cols[primaryIdx] as Float64Array;
+    const et = existing.cols[timeIdx] as Float64Array;
+    if (!(ep[last]! < (fresh.cols[primaryIdx] as Float64Array)[0]!) || et[last]! > (fresh.cols[timeIdx] as Float64Array)[0]!) return false;
+    for (const k of otherIdx) if (existing.cols[k]![0] !== fresh.cols[k]![0]) return false;
+    return true;
+  };
   const buckets = new Map<string, Bucket>();
   const knownSymbols = new Set<string>();
   const files = new Set<string>();
@@ -213,6 +223,22 @@ async function writePartitions(
       files.add(b.key);
       ctx.events.emit('flush', { table, files: [b.key], rows: n });
       return;
+    }
+    if (existingBytes !== undefined && inKeyOrder(b.packed)) {
+      // New rows that all come after the partition's (a live flush into the current hour, the next day of a
+      // daily import): append them to its columns and encode, without an object per row on either side.
+      const existing = await readParquetPacked(existingBytes, def.schema, { source: b.key });
+      if (appendsAfter(existing, b.packed)) {
+        const added = b.packed.n;
+        packer.append(existing, b.packed, 0, added);
+        const bytes = await encodeParquetColumns(def.schema, existing.n, (cols, start, count) => packer.fill(existing, start, count, cols), options);
+        rowsWritten += added;
+        ctx.counters.rowsOut += added;
+        await put(b.key, bytes);
+        files.add(b.key);
+        ctx.events.emit('flush', { table, files: [b.key], rows: existing.n });
+        return;
+      }
     }
     const existing = existingBytes === undefined ? [] : await readParquet<Row>(existingBytes, def.schema, { source: b.key });
     const result = merge(existing, packer.unpack(b.packed) as Row[]);

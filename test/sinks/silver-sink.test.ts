@@ -308,3 +308,28 @@ describe('partitionedSink.writeColumns', () => {
     expect((err as Error).message).toContain('open_time 1.5');
   });
 });
+
+describe('silverSink: appending after a partition', () => {
+  it('writes the same bytes whether a partition is filled in one run or in several in-order runs (overlapping or not)', async () => {
+    const rows = loadKlines();
+    const once = tempStore();
+    await run(once, 'klines', rows);
+    const expected = await hashAll(once);
+    // In order, no overlap: the second and third runs append to the partition the previous run left (columns only).
+    const appended = tempStore();
+    const r1 = await run(appended, 'klines', rows.slice(0, 700));
+    const r2 = await run(appended, 'klines', rows.slice(700, 1100));
+    const r3 = await run(appended, 'klines', rows.slice(1100));
+    expect([r1.report.rowsWritten, r2.report.rowsWritten, r3.report.rowsWritten]).toEqual([700, 400, 400]);
+    expect(await hashAll(appended)).toEqual(expected);
+    // Overlapping the last rows (a live reconnect re-sending them): the merge path, same bytes, the overlap unchanged.
+    const overlapped = tempStore();
+    await run(overlapped, 'klines', rows.slice(0, 700));
+    const r4 = await run(overlapped, 'klines', rows.slice(690));
+    expect(r4.report.unchanged).toBe(10);
+    expect(await hashAll(overlapped)).toEqual(expected);
+    const got = await duck(KLINE_SQL(join(appended.root, 'silver/klines/**/*.parquet')));
+    expect(got.length).toBe(1500);
+    expect(got.map((g) => g.open_time)).toEqual(rows.map((r) => r.open_time));
+  });
+});
