@@ -1,7 +1,8 @@
 /**
  * Import benchmark (issue 2): `importFile` of a generated 2M-row aggTrades day file (CSV → validate → dedupe →
  * hourly partitions of zstd Parquet, with bronze copy) next to DuckDB converting the same CSV to zstd Parquet, in the
- * same run. Our import runs in a child process so that its peak RSS is measured alone.
+ * same run. Our import runs in a child process so that its peak RSS is measured alone: plain `node` on the built
+ * package (bench/import-child.mjs) when dist/ exists, as users run it; the sources through tsx otherwise.
  *
  * Run: `npx tsx bench/import.bench.ts [rows]`
  * @module
@@ -16,10 +17,9 @@ const ROWS = Number(process.argv[2] ?? 2_000_000);
 const dataDir = fileURLToPath(new URL('./.data/', import.meta.url));
 const csvPath = `${dataDir}BTCUSDT-aggTrades-2024-01-01.csv`;
 
+/** The measured side when the package is not built: the sources through tsx (see import-child.mjs otherwise). */
 async function child(): Promise<void> {
-  // Measure the built package (what users run) when it exists; the sources through tsx otherwise.
-  const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
-  const { openLake, importFile } = (existsSync(dist) ? await import(dist) : await import('../src/index.js')) as typeof import('../src/index.js');
+  const { openLake, importFile } = await import('../src/index.js');
   const lakeDir = `${dataDir}lake-import`;
   await rm(lakeDir, { recursive: true, force: true });
   const baseRssMb = process.memoryUsage().rss / 1048576;
@@ -27,7 +27,7 @@ async function child(): Promise<void> {
   const r = await importFile(openLake(lakeDir), csvPath, { resume: false });
   const ms = performance.now() - t0;
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ ms, rows: r.rowsWritten, files: r.filesWritten.length, maxRssMb, baseRssMb, dist: existsSync(dist) }));
+  process.stdout.write(JSON.stringify({ ms, rows: r.rowsWritten, files: r.filesWritten.length, maxRssMb, baseRssMb, dist: false }));
 }
 
 async function duckdb(): Promise<number> {
@@ -50,10 +50,11 @@ async function main(): Promise<void> {
   const ours = [];
   const theirs = [];
   for (let i = 0; i < 2; i++) {
-    const json = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), String(ROWS), '--child'], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    });
+    const built = existsSync(fileURLToPath(new URL('../dist/index.js', import.meta.url)));
+    const args = built
+      ? [fileURLToPath(new URL('./import-child.mjs', import.meta.url)), csvPath, `${dataDir}lake-import`]
+      : [...process.execArgv, fileURLToPath(import.meta.url), String(ROWS), '--child'];
+    const json = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
     ours.push(JSON.parse(json) as { ms: number; rows: number; files: number; maxRssMb: number; baseRssMb: number; dist: boolean });
     theirs.push(await duckdb());
   }
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
   const duck = Math.min(...theirs);
   console.log(`import of ${ROWS.toLocaleString('en-US')} aggTrades rows (CSV → silver zstd Parquet, hourly partitions)`);
   console.log(
-    `  scalplake importFile (${best.dist ? 'dist' : 'src via tsx'}): ${(best.ms / 1000).toFixed(2)} s, ${best.rows} rows in ${best.files} files, ` +
+    `  scalplake importFile (${best.dist ? 'node on dist/' : 'src via tsx'}): ${(best.ms / 1000).toFixed(2)} s, ${best.rows} rows in ${best.files} files, ` +
       `peak RSS ${best.maxRssMb.toFixed(0)} MB (process at start ${best.baseRssMb.toFixed(0)} MB)`,
   );
   console.log(`  DuckDB COPY … TO parquet (zstd, 2 threads): ${(duck / 1000).toFixed(2)} s`);
