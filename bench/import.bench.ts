@@ -8,7 +8,7 @@
  * @module
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { generateAggTradesCsv } from './generate-agg-trades.js';
@@ -16,19 +16,6 @@ import { generateAggTradesCsv } from './generate-agg-trades.js';
 const ROWS = Number(process.argv[2] ?? 2_000_000);
 const dataDir = fileURLToPath(new URL('./.data/', import.meta.url));
 const csvPath = `${dataDir}BTCUSDT-aggTrades-2024-01-01.csv`;
-
-/** The measured side when the package is not built: the sources through tsx (see import-child.mjs otherwise). */
-async function child(): Promise<void> {
-  const { openLake, importFile } = await import('../src/index.js');
-  const lakeDir = `${dataDir}lake-import`;
-  await rm(lakeDir, { recursive: true, force: true });
-  const baseRssMb = process.memoryUsage().rss / 1048576;
-  const t0 = performance.now();
-  const r = await importFile(openLake(lakeDir), csvPath, { resume: false });
-  const ms = performance.now() - t0;
-  const maxRssMb = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ ms, rows: r.rowsWritten, files: r.filesWritten.length, maxRssMb, baseRssMb, dist: false }));
-}
 
 async function duckdb(): Promise<number> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
@@ -44,16 +31,14 @@ async function duckdb(): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  if (process.argv.includes('--child')) return child();
   await mkdir(dataDir, { recursive: true });
   await generateAggTradesCsv(csvPath, { rows: ROWS });
   const ours = [];
   const theirs = [];
   for (let i = 0; i < 2; i++) {
     const built = existsSync(fileURLToPath(new URL('../dist/index.js', import.meta.url)));
-    const args = built
-      ? [fileURLToPath(new URL('./import-child.mjs', import.meta.url)), csvPath, `${dataDir}lake-import`]
-      : [...process.execArgv, fileURLToPath(import.meta.url), String(ROWS), '--child'];
+    const child = [fileURLToPath(new URL('./import-child.mjs', import.meta.url)), csvPath, `${dataDir}lake-import`];
+    const args = built ? child : [...process.execArgv, ...child, '../src/index.ts'];
     const json = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
     ours.push(JSON.parse(json) as { ms: number; rows: number; files: number; maxRssMb: number; baseRssMb: number; dist: boolean });
     theirs.push(await duckdb());
