@@ -134,7 +134,15 @@ export async function encodeParquetColumns(
   const codec = options.codec ?? 'ZSTD';
   if (codec === 'ZSTD') await ensureZstd();
   const w = new TableParquetWriter<unknown>(schema, options);
-  const parts = w.writeColumns(n, fill);
+  const group = options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE;
+  const parts: Uint8Array[] = [];
+  for (let start = 0; start < n; start += group) {
+    // One row group at a time, letting the event loop run between them: a live ingest flushing a big partition
+    // keeps receiving frames instead of blocking for the whole file.
+    if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const count = Math.min(group, n - start);
+    for (const part of w.writeColumns(count, (cols, s, c) => fill(cols, start + s, c))) parts.push(part);
+  }
   parts.push(w.finish());
   return concatBytes(parts);
 }
