@@ -181,7 +181,10 @@ export type FeatureResult = number | ArrayLike<number | null>;
 export interface GoldFeature extends Feature<MinuteInput, FeatureResult> {
   /** The input part this feature needs (default `kline`). */
   readonly requires?: FeatureInputKind;
-  /** Inputs (minutes) until the first result after a reset. */
+  /**
+   * Inputs (minutes) after a reset until every column has its value (1440 for a feature that restarts at 00:00 UTC):
+   * an incremental build re-reads the largest warm-up of its set, so a shorter one leaves columns `null` there.
+   */
   readonly warmUp?: number;
   /** The columns, for a feature whose result is an array; omitted for a one-column feature. */
   readonly columns?: readonly GoldColumn[];

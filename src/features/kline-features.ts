@@ -358,7 +358,8 @@ class LogReturns extends OwnFeature {
   constructor(horizons: readonly number[]) {
     super();
     this.horizons = horizons;
-    this.warmUp = Math.min(...horizons) + 1;
+    // Every column has its value after the longest horizon (what an incremental build must re-read).
+    this.warmUp = Math.max(...horizons) + 1;
     this.columns = horizons.map((h) => dbl(`log_return_${h}m`, `ln(close / close ${h} minute(s) earlier)`));
     this.w = new RollingWindow(Math.max(...horizons) + 1);
     this.buf = new Float64Array(horizons.length);
@@ -680,7 +681,8 @@ class Cci extends WindowFeature {
  * builds (and live) give identical values.
  */
 class Obv extends OwnFeature {
-  readonly warmUp = 1;
+  /** Up to a day: the sum starts at 00:00 UTC (like cvd). */
+  readonly warmUp = 1440;
   private obv = 0;
   private started = false;
   private prevClose = Number.NaN;
@@ -798,7 +800,8 @@ class EmaPair extends OwnFeature {
     this.slowP = slow;
     this.fast = new EmaCore(fast);
     this.slow = new EmaCore(slow);
-    this.warmUp = Math.min(fast, slow);
+    // Both EMAs (and the ratio) are reported after the longer period.
+    this.warmUp = Math.max(fast, slow);
     this.columns = [
       dbl(`ema_${fast}`, `EMA of close, k = 2/(${fast}+1), seeded with the first close`),
       dbl(`ema_${slow}`, `EMA of close, k = 2/(${slow}+1), seeded with the first close`),
@@ -863,7 +866,7 @@ for (const cls of [
 export const klineFeatures = {
   /** open, high, low, close, volume of the kline, unchanged. */
   ohlcv: (): GoldFeature => new Ohlcv(),
-  /** `log_return_{h}m` = ln(close_t / close_{t−h}) for each horizon h (minutes); warm-up h + 1. */
+  /** `log_return_{h}m` = ln(close_t / close_{t−h}) for each horizon h (minutes); column warm-up h + 1, feature warm-up max h + 1. */
   logReturns: (horizons: readonly number[] = [1, 5, 15]): GoldFeature => new LogReturns(horizons),
   /** Wilder RSI (the arithmetic of trading-signals `RSI` with WSMA smoothing), 0..100; warm-up period + 1. */
   rsi: (period = 14): GoldFeature => new Rsi(period),
@@ -890,7 +893,7 @@ export const klineFeatures = {
   cci: (period = 20): GoldFeature => new Cci(period),
   /** Rate of change in percent, 100 · (close / close_{t−p} − 1) (the arithmetic of trading-signals `ROC`, × 100); warm-up p + 1. */
   roc: (period = 10): GoldFeature => new Roc(period),
-  /** On-balance volume since the last reset, starting at 0 on the first minute (TA-Lib starts at volume[0]). */
+  /** On-balance volume since 00:00 UTC, 0 at midnight (TA-Lib starts at volume[0]); `null` until the first midnight (warm-up up to 1440). */
   obv: (): GoldFeature => new Obv(),
   /** (volume − mean) / population σ of volume over the last `period` minutes (null when σ = 0). */
   volumeZScore: (period = 60): GoldFeature => new VolumeZScore(period),

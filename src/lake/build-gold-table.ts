@@ -30,7 +30,13 @@ const FUNDING_LOOKBACK_MS = 24 * 3_600_000;
 export interface GoldJobOptions {
   /** Symbols to build (default: every symbol with silver klines). */
   readonly symbols?: readonly string[] | undefined;
-  /** First minute to (re)build (default: the watermark minus the label horizon, or the first kline). */
+  /**
+   * First minute to (re)build; the 15 minutes before it are re-labelled too (default: the watermark minus the label
+   * horizon, or the first kline). The watermark only moves forward: silver written later for minutes before it (a
+   * day imported after gold was built past it, late rows in a built day) is not read again by a build without
+   * `from`. Rebuild from the first minute that changed to pick it up: the rows from there on then equal a full
+   * rebuild's.
+   */
   readonly from?: string | number | undefined;
   /** Build minutes before this (default: the end of the last kline partition). */
   readonly to?: string | number | undefined;
@@ -48,7 +54,7 @@ export interface GoldJobOptions {
 export interface GoldSymbolReport {
   /** The symbol. */
   readonly symbol: string;
-  /** First minute emitted (UTC ms). */
+  /** First minute emitted (UTC ms): `from` minus the 15-minute label horizon, or the watermark minus it. */
   readonly from: number;
   /** End of the emitted range (UTC ms, exclusive). */
   readonly to: number;
@@ -93,9 +99,11 @@ async function buildSymbol(lake: Lake, symbol: string, options: GoldJobOptions):
   }
   const watermarkName = `watermarks/gold/${symbol}`;
   const watermark = (await lake.state.get(watermarkName)) as { readonly lastMinute?: number } | undefined;
+  // The 15 minutes before the rebuilt range are re-emitted too: their labels look into it. (From the watermark:
+  // the last rows, whose labels were missing the closes that had not arrived yet.)
   const from =
     options.from !== undefined
-      ? requireUtcMillis(options.from, 'from')
+      ? requireUtcMillis(options.from, 'from') - LABEL_HORIZON_MS
       : watermark?.lastMinute !== undefined
         ? Math.max(first.start, watermark.lastMinute - LABEL_HORIZON_MS)
         : first.start;

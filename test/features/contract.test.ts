@@ -30,6 +30,11 @@ const seq = inputs.slice(0, 240);
 const other = (i: number): MinuteInput => ({ ...inputs[i + 1]!, open_time: inputs[i]!.open_time });
 
 type Result = number | (number | null)[] | null;
+/** Each column's warm-up in docs/features.md (inputs until its first value). */
+const COLUMN_WARM_UP: Readonly<Record<string, number>> = {
+  log_return_1m: 2, log_return_5m: 6, log_return_15m: 16, ema_9: 9, ema_21: 21, ema_ratio_9_21: 21,
+};
+const firstValue = (key: string, column: string): number => COLUMN_WARM_UP[column] ?? fresh(key).feature.warmUp ?? 1;
 /** A copy of a result (multi-column results may be reused buffers), NaN/±Infinity as null. */
 const snap = (r: FeatureResult | null): Result => {
   const v = (x: number | null) => (x !== null && Number.isFinite(x) ? x : null);
@@ -55,8 +60,15 @@ describe('Feature contract: every feature of the standard set', () => {
         const e = fresh(key);
         const results = seq.map((x) => snap(e.feature.add(x)));
         const first = results.findIndex((r) => r !== null);
-        // cvd starts at 00:00 UTC, which is where the sequence starts.
-        expect(first).toBe(key === 'cvd' ? 0 : (e.feature.warmUp ?? 1) - 1);
+        // cvd and obv start at 00:00 UTC, which is where the sequence starts (their declared warm-up is a day).
+        const daily = key === 'cvd' || key === 'obv';
+        expect(first).toBe(daily ? 0 : Math.min(...e.columns.map((c) => firstValue(key, c.name))) - 1);
+        if (daily) expect(e.feature.warmUp).toBe(1440);
+        else {
+          // The declared warm-up is when the last column gets its value (an incremental build re-reads that much).
+          const complete = results.findIndex((r) => r !== null && (typeof r === 'number' || r.every((v) => v !== null)));
+          expect(complete).toBe((e.feature.warmUp ?? 1) - 1);
+        }
         expect(e.feature.isStable).toBe(true);
         for (const r of results.slice(first)) {
           const values = typeof r === 'number' ? [r] : (r ?? []);

@@ -82,6 +82,16 @@ describe('GoldEngine as-of join', () => {
     expect(next.mid_price).toBe(1.5);
   });
 
+  it('a funding settlement at exactly the close belongs to the next minute, even when it arrives before the kline', () => {
+    const e = new GoldEngine({ symbol: 'BTCUSDT', features: small(), hasTrades: false });
+    e.funding(funding(T - 3_600_000, 0.0001));
+    e.funding(funding(T + MIN, 0.0009)); // settled at T + 60 s, fed before the kline of T (live order)
+    const r0 = e.kline(kline(T, 100), true)!;
+    const r1 = e.kline(kline(T + MIN, 100), true)!;
+    expect([r0.funding_rate, r0.minutes_to_funding]).toEqual([0.0001, 7 * 60 - 1]);
+    expect([r1.funding_rate, r1.minutes_to_funding]).toEqual([0.0009, 8 * 60 - 1]);
+  });
+
   it('does not carry a stale book or mark across minutes without them (max age 60 s by default)', () => {
     const e = new GoldEngine({ symbol: 'BTCUSDT', features: small(), hasTrades: false });
     e.book(book(T + 30_000, [[99, 1]], [[101, 1]]));

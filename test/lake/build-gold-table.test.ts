@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGoldTable } from '../../src/lake/build-gold-table.js';
 import { importFile } from '../../src/lake/import-files.js';
 import { openLake } from '../../src/lake/lake.js';
+import { batches, syntheticArrays } from '../features/synthetic-market.js';
 import { duckdbRows } from '../helpers/duckdb.js';
+import { makeCtx } from '../sinks/helpers.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -61,5 +63,47 @@ describe('buildGoldTable on the real 2019-09 BTCUSDT klines (klines only)', () =
     const inc = await goldFiles(lakeDir);
     expect([...inc.keys()]).toEqual([...full.keys()]);
     for (const [k, bytes] of full) expect(Buffer.compare(bytes, inc.get(k)!), k).toBe(0);
+  });
+});
+
+describe('buildGoldTable with silver that arrives after gold was built past it', () => {
+  const DAY = 86_400_000;
+  const D1 = Date.UTC(2024, 0, 1);
+  const market = syntheticArrays({ seed: 5, start: D1, minutes: 3 * 1440, tradesPerMinute: 1, booksPerMinute: 0, marksPerMinute: 0 });
+  const day = (d: number) => market.klines.filter((k) => k.open_time >= D1 + d * DAY && k.open_time < D1 + (d + 1) * DAY);
+  const gold = (lakeDir: string) => `read_parquet('${lakeDir}/gold/features_1m/**/*.parquet', hive_partitioning = true)`;
+  /** Rows of gold `a` that gold `b` lacks or holds with other values (nulls compare equal). */
+  const differing = async (a: string, b: string) =>
+    Number((await duckdbRows(`SELECT count(*) AS n FROM (SELECT * FROM ${gold(a)} EXCEPT SELECT * FROM ${gold(b)})`))[0]!.n);
+
+  it('an incremental build does not revisit them; --from the late day gives the gold of a full rebuild', async () => {
+    const fullDir = join(dir, 'late-full');
+    const full = openLake(fullDir);
+    await full.silver('klines').write(batches([...day(0), ...day(1), ...day(2)], 2000), makeCtx());
+    await buildGoldTable(full, { symbols: ['BTCUSDT'] });
+
+    const lateDir = join(dir, 'late');
+    const late = openLake(lateDir);
+    await late.silver('klines').write(batches([...day(0), ...day(2)], 2000), makeCtx());
+    const [first] = await buildGoldTable(late, { symbols: ['BTCUSDT'] });
+    expect(first?.gaps).toEqual([{ table: 'klines', symbol: 'BTCUSDT', kind: 'time', from: D1 + DAY, to: D1 + 2 * DAY - 60_000, missing: 1440 }]);
+    // Day 2 is imported after gold was built through day 3.
+    await late.silver('klines').write(batches(day(1), 2000), makeCtx());
+    const [again] = await buildGoldTable(late, { symbols: ['BTCUSDT'] });
+    expect(again?.from).toBe(D1 + 3 * DAY - 16 * 60_000); // the watermark minus the label horizon: day 2 is not revisited
+    expect(await differing(fullDir, lateDir)).toBeGreaterThan(1440);
+    // The documented remedy: rebuild from the day that arrived late.
+    await buildGoldTable(late, { symbols: ['BTCUSDT'], from: '2024-01-02' });
+    expect(await differing(fullDir, lateDir)).toBe(0);
+    expect(await differing(lateDir, fullDir)).toBe(0);
+    const [n] = await duckdbRows(`SELECT count(*) AS n, count(label_fwd_return_15m) AS labelled FROM ${gold(lateDir)}`);
+    expect(n).toEqual({ n: 3n * 1440n, labelled: 3n * 1440n - 15n });
+    // A watermark past the last silver kline: nothing to build, nothing written, the watermark kept.
+    const ahead = { lastMinute: D1 + 10 * DAY };
+    await late.state.put('watermarks/gold/BTCUSDT', ahead);
+    const [none] = await buildGoldTable(late, { symbols: ['BTCUSDT'] });
+    expect([none?.rows, none?.filesWritten]).toEqual([0, []]);
+    expect(await late.state.get('watermarks/gold/BTCUSDT')).toEqual(ahead);
+    expect(await differing(lateDir, fullDir)).toBe(0);
   });
 });
