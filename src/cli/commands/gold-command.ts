@@ -11,7 +11,9 @@ export const goldCommand: Command = {
 
 Builds gold/features_1m from the silver tables: OHLCV, 50+ point-in-time features and forward-looking labels per
 minute. Incremental: without --from it continues from the last build's watermark (re-reading the warm-up window and
-re-labelling the last 15 minutes); re-running changes nothing. Works with klines alone (other columns null).`,
+re-labelling the last 15 minutes); re-running changes nothing. Silver added later for minutes before the watermark (a
+day imported late) is not read again: rebuild it with --from set to its first minute. Works with klines alone (other
+columns null).`,
   options: {
     lake: { type: 'string' },
     symbol: { type: 'string' },
