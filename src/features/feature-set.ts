@@ -41,7 +41,10 @@ export interface FeatureSet {
   readonly columns: readonly GoldColumn[];
   /** The features with their keys and columns. */
   readonly entries: readonly FeatureSetEntry[];
-  /** The longest warm-up of the set's features, in minutes (re-read this much before an incremental build). */
+  /**
+   * The longest look-back (or warm-up) of the set's features, in minutes: re-read this much before an incremental
+   * build for rows bit-identical to a full rebuild's.
+   */
   readonly warmUpMinutes: number;
   /** Steps every feature with a new minute and writes the column values into `out` (index-aligned with `columns`). */
   add(input: MinuteInput, out: FeatureValues): void;
@@ -133,7 +136,7 @@ class FeatureSetImpl implements FeatureSet {
         });
       }
       entries.push({ key, feature: g, requires, columns: cols });
-      warm = Math.max(warm, g.warmUp ?? 0);
+      warm = Math.max(warm, g.lookback ?? g.warmUp ?? 0);
     }
     this.entries = entries;
     this.columns = columns;

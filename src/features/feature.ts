@@ -186,6 +186,12 @@ export interface GoldFeature extends Feature<MinuteInput, FeatureResult> {
    * an incremental build re-reads the largest warm-up of its set, so a shorter one leaves columns `null` there.
    */
   readonly warmUp?: number;
+  /**
+   * Minutes an incremental build must re-read before its first row for this feature's values to be bit-identical to a
+   * full rebuild's (default `warmUp`). Longer than `warmUp` for EMA and Wilder smoothing, whose values depend on all
+   * the history since their reset: the start is forgotten to double precision only after (1 − α)^n < 2^−53.
+   */
+  readonly lookback?: number;
   /** The columns, for a feature whose result is an array; omitted for a one-column feature. */
   readonly columns?: readonly GoldColumn[];
 }

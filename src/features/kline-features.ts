@@ -12,6 +12,13 @@ const NAN = Number.NaN;
 
 const dbl = (name: string, description: string): GoldColumn => ({ name, type: 'double', description });
 
+/**
+ * Inputs after which a smoothing with factor α (EMA: 2/(p+1); Wilder: 1/p) has forgotten its start to double
+ * precision, (1 − α)^n < 2^−53, twice over: rounding can keep two runs one ulp apart for a while after their
+ * difference has shrunk below it; with the margin a longer history gives the same bits (see `lookback`; tested).
+ */
+const forget = (alpha: number): number => 2 * Math.ceil((53 * Math.LN2) / -Math.log1p(-alpha));
+
 // Our own streaming cores of the trading-signals 8 indicators the standard set uses (EMA, WSMA, RSI, MACD, ATR, ADX,
 // ROC): the same floating-point operations in the same order, so the same values bit for bit, without the per-update
 // allocations (state clones, result objects, array shifts, exceptions for control flow). `save()` before a step and
@@ -472,6 +479,8 @@ class RealizedVol extends OwnFeature {
 
 class StochRsi extends OwnFeature {
   readonly warmUp: number;
+  /** See GoldFeature.lookback: EMA/Wilder smoothing only converges. */
+  readonly lookback: number;
   private readonly rsi: RsiCore;
   private readonly rsiWin: RollingWindow;
   private readonly kWin: RollingWindow;
@@ -481,6 +490,7 @@ class StochRsi extends OwnFeature {
     this.rsiWin = new RollingWindow(stochPeriod);
     this.kWin = new RollingWindow(kPeriod);
     this.warmUp = rsiPeriod + stochPeriod + kPeriod - 1;
+    this.lookback = rsiPeriod + 1 + forget(1 / rsiPeriod) + stochPeriod + kPeriod;
   }
   protected save(): void {
     this.rsi.save();
@@ -513,10 +523,13 @@ class StochRsi extends OwnFeature {
 /** Wilder RSI, 0..100 (the arithmetic of trading-signals `RSI`). */
 class Rsi extends OwnFeature {
   readonly warmUp: number;
+  /** See GoldFeature.lookback: EMA/Wilder smoothing only converges. */
+  readonly lookback: number;
   private readonly rsi: RsiCore;
   constructor(period: number) {
     super();
     this.warmUp = period + 1;
+    this.lookback = period + 1 + forget(1 / period);
     this.rsi = new RsiCore(period);
   }
   protected save(): void {
@@ -537,6 +550,8 @@ class Rsi extends OwnFeature {
 /** MACD over EMAs seeded with the first close (the arithmetic of trading-signals `MACD`). */
 class Macd extends OwnFeature {
   readonly warmUp: number;
+  /** See GoldFeature.lookback: EMA/Wilder smoothing only converges. */
+  readonly lookback: number;
   readonly columns: readonly GoldColumn[];
   private readonly slowP: number;
   private readonly fast: EmaCore;
@@ -550,6 +565,7 @@ class Macd extends OwnFeature {
     this.slow = new EmaCore(slow);
     this.signal = new EmaCore(signal);
     this.warmUp = slow + signal - 1;
+    this.lookback = slow + forget(2 / (slow + 1)) + signal + forget(2 / (signal + 1));
     this.columns = [
       dbl('macd', `EMA(close, ${fast}) − EMA(close, ${slow}) (quote currency)`),
       dbl('macd_signal', `EMA(macd, ${signal})`),
@@ -590,12 +606,15 @@ class Macd extends OwnFeature {
 /** Wilder ATR and NATR (the arithmetic of trading-signals `ATR`). */
 class Atr extends OwnFeature {
   readonly warmUp: number;
+  /** See GoldFeature.lookback: EMA/Wilder smoothing only converges. */
+  readonly lookback: number;
   readonly columns: readonly GoldColumn[];
   private readonly atr: AtrCore;
   private readonly buf = new Float64Array(2);
   constructor(period: number) {
     super();
     this.warmUp = period;
+    this.lookback = period + 1 + forget(1 / period);
     this.atr = new AtrCore(period);
     this.columns = [
       dbl(`atr_${period}`, `Average true range, Wilder smoothing over ${period} minutes (quote currency)`),
@@ -625,10 +644,13 @@ class Atr extends OwnFeature {
 /** Average directional index (the arithmetic of trading-signals `ADX`). */
 class Adx extends OwnFeature {
   readonly warmUp: number;
+  /** See GoldFeature.lookback: EMA/Wilder smoothing only converges. */
+  readonly lookback: number;
   private readonly adx: AdxCore;
   constructor(period: number) {
     super();
     this.warmUp = 2 * period;
+    this.lookback = 2 * (period + 1 + forget(1 / period));
     this.adx = new AdxCore(period);
   }
   protected save(): void {
@@ -788,6 +810,8 @@ class RollingVwap extends OwnFeature {
 
 class EmaPair extends OwnFeature {
   readonly warmUp: number;
+  /** See GoldFeature.lookback: EMA/Wilder smoothing only converges. */
+  readonly lookback: number;
   readonly columns: readonly GoldColumn[];
   private readonly fastP: number;
   private readonly slowP: number;
@@ -802,6 +826,7 @@ class EmaPair extends OwnFeature {
     this.slow = new EmaCore(slow);
     // Both EMAs (and the ratio) are reported after the longer period.
     this.warmUp = Math.max(fast, slow);
+    this.lookback = Math.max(fast, slow) + forget(2 / (Math.max(fast, slow) + 1));
     this.columns = [
       dbl(`ema_${fast}`, `EMA of close, k = 2/(${fast}+1), seeded with the first close`),
       dbl(`ema_${slow}`, `EMA of close, k = 2/(${slow}+1), seeded with the first close`),
