@@ -24,6 +24,11 @@ export interface TradingSignalsFeatureOptions<X, R> {
   readonly output: (r: R, m: MinuteInput) => FeatureResult | null;
   /** Inputs until the first result: the adapter reports `null` before this many, whatever the indicator says. */
   readonly warmUp: number;
+  /**
+   * Minutes an incremental build must re-read for values identical to a full rebuild's (default `warmUp`): give
+   * more for an indicator with EMA or Wilder smoothing, whose start fades only geometrically (see GoldFeature).
+   */
+  readonly lookback?: number;
   /** Which input part the feature needs (default `kline`). */
   readonly requires?: FeatureInputKind;
   /** The columns when `output` returns an array. */
@@ -33,6 +38,7 @@ export interface TradingSignalsFeatureOptions<X, R> {
 class TradingSignalsFeature<X, R> implements GoldFeature {
   readonly requires: FeatureInputKind;
   readonly warmUp: number;
+  readonly lookback: number;
   readonly columns?: readonly GoldColumn[];
   private readonly o: TradingSignalsFeatureOptions<X, R>;
   private ind: TradingSignalsIndicator<X, R>;
@@ -43,6 +49,7 @@ class TradingSignalsFeature<X, R> implements GoldFeature {
     this.o = o;
     this.requires = o.requires ?? 'kline';
     this.warmUp = o.warmUp;
+    this.lookback = o.lookback ?? o.warmUp;
     if (o.columns !== undefined) this.columns = o.columns;
     this.ind = o.create();
   }
