@@ -71,30 +71,45 @@ export function jsonlWriter<T>(store: ObjectStore, spec: JsonlWriterSpec<T>): Js
   let rowsWritten = 0;
   let closed = false;
 
-  const flush = async (): Promise<string[]> => {
+  const flushNow = async (): Promise<string[]> => {
     const written: string[] = [];
     const names = [...groups.keys()].sort();
     for (const g of names) {
-      const lines = groups.get(g)!;
-      let key = spec.objectKey(g, n++);
-      while ((await store.head(key)) !== undefined) key = spec.objectKey(g, n++);
-      const body = await gzipAsync(Buffer.from(`${lines.join('\n')}\n`, 'utf8'));
+      const lines = groups.get(g);
+      if (lines === undefined || lines.length === 0) continue;
+      // Take the lines out before the first await: rows appended while this object is written go to a new list (for
+      // the next flush) instead of being written twice or deleted unwritten with this one.
+      groups.delete(g);
+      let key = '';
       try {
+        key = spec.objectKey(g, n++);
+        while ((await store.head(key)) !== undefined) key = spec.objectKey(g, n++);
+        const body = await gzipAsync(Buffer.from(`${lines.join('\n')}\n`, 'utf8'));
         await store.put(key, new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
       } catch (cause) {
-        if (isScalplakeError(cause, 'ABORTED')) throw cause;
+        // Nothing of this group was written: keep its lines (before any appended since) for the next flush.
+        const since = groups.get(g);
+        groups.set(g, since === undefined ? lines : lines.concat(since));
+        if (isScalplakeError(cause, 'ABORTED') || key === '') throw cause;
         throw new ScalplakeError('SINK_WRITE', `Cannot write ${JSON.stringify(key)} to ${store.url}: ${(cause as Error)?.message ?? String(cause)}`, {
           context: { key, store: store.url, rows: lines.length },
           cause,
         });
       }
-      groups.delete(g);
       buffered -= lines.length;
       rowsWritten += lines.length;
       keys.push(key);
       written.push(key);
     }
     return written;
+  };
+  // One flush at a time: a flush started while another writes (an append past the bound that nobody awaited) runs
+  // after it, so objects are numbered and written in order.
+  let flushing: Promise<unknown> = Promise.resolve();
+  const flush = (): Promise<string[]> => {
+    const run = flushing.then(flushNow, flushNow);
+    flushing = run.catch(() => undefined);
+    return run;
   };
 
   return {

@@ -56,8 +56,9 @@ export function localStore(rootDir: string): ObjectStore {
     const dir = dirname(path);
     const tmp = join(dir, `.${basename(path)}${TEMP_MARKER}${randomBytes(6).toString('hex')}`);
     let handle: Awaited<ReturnType<typeof open>> | undefined;
+    let created: string | undefined;
     try {
-      await mkdir(dir, { recursive: true });
+      created = await mkdir(dir, { recursive: true });
       handle = await open(tmp, 'wx');
       if (typeof body === 'string' || body instanceof Uint8Array) {
         await handle.writeFile(body);
@@ -81,6 +82,14 @@ export function localStore(rootDir: string): ObjectStore {
       throw fail('write', key, path, cause);
     }
     await syncDir(dir);
+    // Folders this put created (a new partition's `symbol=…/date=…/`) are entries of their parents: sync those too, or a
+    // power loss could drop the new folder with the file in it while a later write (an import record) survives.
+    if (created !== undefined) {
+      for (let d = dir; ; d = dirname(d)) {
+        await syncDir(dirname(d));
+        if (d === created || dirname(d) === d) break;
+      }
+    }
   }
 
   async function get(key: string): Promise<Uint8Array | undefined> {

@@ -64,6 +64,35 @@ describe('quarantineWriter', () => {
     expect(await lines(store, 'quarantine/klines/date=2024-01-01/r-0.jsonl.gz')).toEqual([q(1, at), q(2, at), q(3, at)]);
   });
 
+  it('writes every row exactly once when rows are appended while a flush is writing (appends not awaited)', async () => {
+    const inner = memoryStore();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    // The first put waits (a slow disk or S3), as a backfill keeps receiving REST pages meanwhile.
+    let puts = 0;
+    const store: ObjectStore = {
+      ...inner,
+      async put(key, body) {
+        if (puts++ === 0) await gate;
+        return inner.put(key, body);
+      },
+    };
+    const w = quarantineWriter(store, 'klines', { runId: 'run-1', maxBufferedRows: 2 });
+    const at = Date.UTC(2024, 0, 1);
+    const rows = [1, 2, 3, 4, 5].map((i) => q(i, at));
+    const first = w.append(rows.slice(0, 3)); // past the bound: flushes, and waits in put
+    const second = w.append(rows.slice(3)); // arrives during that flush
+    release();
+    await Promise.all([first, second]);
+    await w.close();
+    const got: unknown[] = [];
+    for (const o of await inner.list('quarantine/')) got.push(...(await lines(inner, o.key)));
+    expect(got.map((r) => (r as QuarantineRow).line).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(w.rowsWritten).toBe(5);
+  });
+
   it('refuses unsafe table names and run ids', () => {
     const store = memoryStore();
     expect(() => quarantineWriter(store, '../x', { runId: 'r' })).toThrow(/table/);

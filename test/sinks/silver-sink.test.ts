@@ -14,7 +14,7 @@ import { readParquet } from '../../src/sinks/parquet-reader.js';
 import { compileRowPacker, type PackedRows } from '../../src/sinks/row-packer.js';
 import { partitionedSink, silverSink } from '../../src/sinks/silver-sink.js';
 import { columnsOf } from '../../src/core/schema.js';
-import { batches, duck, hashAll, INGESTED_AT, loadAggTrades, loadKlines, makeCtx } from './helpers.js';
+import { batches, duck, hashAll, INGESTED_AT, loadAggTrades, loadKlines, loadMarkPrices, makeCtx } from './helpers.js';
 
 const dirs: string[] = [];
 function tempStore(): ObjectStore & { root: string } {
@@ -281,7 +281,9 @@ describe('partitionedSink.writeColumns', () => {
     expect(await hashAll(b)).toEqual(await hashAll(a));
     const got = await duck(KLINE_SQL(join(b.root, 'silver/klines/**/*.parquet')));
     expect(got.length).toBe(rows.length);
-    got.forEach((g, i) => expect(g).toEqual({ ...rows[i], trade_count: rows[i]!.trade_count }));
+    got.forEach((g, i) => {
+      expect(g).toEqual({ ...rows[i], trade_count: rows[i]!.trade_count });
+    });
   });
 
   it('upserts column blocks into partitions already written (replaced and unchanged rows counted)', async () => {
@@ -331,5 +333,77 @@ describe('silverSink: appending after a partition', () => {
     const got = await duck(KLINE_SQL(join(appended.root, 'silver/klines/**/*.parquet')));
     expect(got.length).toBe(1500);
     expect(got.map((g) => g.open_time)).toEqual(rows.map((r) => r.open_time));
+  });
+
+  it('appends rows with null columns as the merge writes them, and a changed row at the seam replaces, never doubles', async () => {
+    const rows = loadMarkPrices(); // 20 rows one second apart, every third with its nullable columns null
+    const once = tempStore();
+    await run(once, 'mark_prices', rows);
+    const expected = await hashAll(once);
+    const appended = tempStore();
+    await run(appended, 'mark_prices', rows.slice(0, 10));
+    const r2 = await run(appended, 'mark_prices', rows.slice(10));
+    expect(r2.report.rowsWritten).toBe(10);
+    expect(await hashAll(appended)).toEqual(expected);
+    // The next run starts with the partition's last key, with another value (a corrected row), then goes on.
+    const seam = tempStore();
+    await run(seam, 'mark_prices', rows.slice(0, 10));
+    const changed = { ...rows[9]!, mark_price: rows[9]!.mark_price + 1 };
+    const r3 = await run(seam, 'mark_prices', [changed, ...rows.slice(10)]);
+    expect([r3.report.rowsWritten, r3.report.unchanged]).toEqual([11, 0]);
+    const [file] = [...(await hashAll(seam)).keys()];
+    const got = await duck(
+      `SELECT epoch_ms(event_time)::DOUBLE AS t, mark_price, index_price, funding_rate, epoch_ms(next_funding_time)::DOUBLE AS nft FROM '${seam.localPath!(file!)}' ORDER BY t`,
+    );
+    const want = [...rows.slice(0, 9), changed, ...rows.slice(10)];
+    expect(got).toEqual(
+      want.map((r) => ({ t: r.event_time, mark_price: r.mark_price, index_price: r.index_price, funding_rate: r.funding_rate, nft: r.next_funding_time })),
+    );
+  });
+
+  it('keeps exactly the last version of every key, whatever the order, batching, buffering bound and split into runs', async () => {
+    const H = 3_600_000;
+    const t0 = Date.UTC(2024, 0, 1, 22);
+    for (const seed of [1, 2, 3]) {
+      let x = seed;
+      const rand = () => {
+        x = (x * 1_103_515_245 + 12_345) % 2_147_483_648;
+        return x / 2_147_483_648;
+      };
+      // 3000 trades over 3 hours (across a day boundary), ids above 2^31; then 20% re-sent with another price,
+      // in a locally shuffled order (late rows, rows for partitions already written).
+      const base: AggTrade[] = Array.from({ length: 3000 }, (_, i) => ({
+        symbol: 'BTCUSDT',
+        agg_trade_id: 3_000_000_000 + i,
+        price: 40_000 + i,
+        quantity: 1,
+        first_trade_id: i,
+        last_trade_id: i,
+        trade_time: t0 + Math.floor((i * 3 * H) / 3000),
+        is_buyer_maker: i % 2 === 0,
+        source: 'ws',
+        ingested_at: INGESTED_AT,
+      }));
+      const input: AggTrade[] = [...base];
+      for (const r of base) if (rand() < 0.2) input.push({ ...r, price: r.price + 0.5, source: 'rest' });
+      for (let i = input.length - 1; i > 0; i--) {
+        if (rand() < 0.3) {
+          const j = Math.max(0, i - Math.floor(rand() * 400));
+          [input[i], input[j]] = [input[j]!, input[i]!];
+        }
+      }
+      const expected = new Map<number, number>();
+      for (const r of input) expected.set(r.agg_trade_id, r.price);
+      const store = tempStore();
+      const cut = Math.floor(input.length * rand());
+      for (const part of [input.slice(0, cut), input.slice(cut)]) {
+        await run(store, 'agg_trades', part, { batch: 1 + Math.floor(rand() * 300), maxBufferedRows: 200 + Math.floor(rand() * 800) });
+      }
+      const got = await duck(
+        `SELECT agg_trade_id::DOUBLE AS id, price FROM read_parquet('${store.root}/silver/agg_trades/**/*.parquet') ORDER BY trade_time, agg_trade_id`,
+      );
+      expect(got.length, `seed ${seed}`).toBe(3000);
+      expect(got.map((r) => [r.id, r.price]), `seed ${seed}`).toEqual([...expected.entries()].sort((a, b) => a[0] - b[0]));
+    }
   });
 });
