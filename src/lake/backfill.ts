@@ -138,9 +138,11 @@ export async function backfill(lake: Lake, options: BackfillOptions): Promise<Ba
     ...(options.sleep ? { sleep: options.sleep } : {}),
     onResponse: (r) => {
       requests++;
-      void bronze.append([
+      // Not awaited (the page is being read): a failed bronze write keeps its lines in the writer, and the close at
+      // the end writes them or throws; it must not be an unhandled rejection meanwhile.
+      bronze.append([
         { received_at: r.receivedAt, source: 'rest', endpoint: r.path, symbol, payload: { url: r.url, body: r.text } },
-      ]);
+      ]).catch(() => {});
     },
   });
   const rest: BackfillTableReport[] = [];
@@ -148,8 +150,17 @@ export async function backfill(lake: Lake, options: BackfillOptions): Promise<Ba
     await http.loadExchangeInfo();
     for (const d of options.data) {
       const { table } = DATA[d]!;
-      const lastTime = await lastSilverValue(lake, table, symbol, (r) => (r as unknown as Record<string, number>)[TABLES[table].timeColumn]!);
-      const resumeAt = lastTime === undefined ? undefined : lastTime + 1;
+      // REST brings 1m bars: kline tables may also hold other intervals, which say nothing about the 1m rows.
+      const timeColumn = TABLES[table].timeColumn;
+      const keyed = TABLES[table].key.includes('interval');
+      const lastTime = await lastSilverValue(lake, table, symbol, (r) => {
+        const row = r as unknown as Record<string, number | string>;
+        return keyed && row.interval !== '1m' ? Number.NEGATIVE_INFINITY : (row[timeColumn] as number);
+      });
+      // Several aggregate trades can share a millisecond, and the lake may end between two of them (a live flush, a
+      // bounded-memory flush before a crash): resume at that millisecond itself; the upsert keeps the trades it holds.
+      // Klines, funding and price klines have one row per time: resume after it.
+      const resumeAt = lastTime === undefined ? undefined : table === 'agg_trades' ? lastTime : lastTime + 1;
       let restFrom = Math.max(restStart, resumeAt ?? restStart);
       if (d === 'aggTrades' && to - restFrom > AGG_TRADES_REST_HISTORY_MS && now() - restFrom > AGG_TRADES_REST_HISTORY_MS) {
         throw new ScalplakeError(

@@ -198,7 +198,14 @@ async function importOpened(
   const priorSha = knownSha ?? fingerprintSha;
   if (options.resume !== false && priorSha !== undefined) {
     const prior = (await lake.state.get(`imports/${priorSha}`)) as FileImportReport | undefined;
-    if (prior && (options.table === undefined || prior.table === options.table)) {
+    // The same bytes go to the same rows only with the same forced table, symbol and interval: a file imported before
+    // under another symbol (a wrong --symbol, a file without one in its name) is imported again, not skipped.
+    if (
+      prior &&
+      (options.table === undefined || prior.table === options.table) &&
+      (options.symbol === undefined || prior.symbol === options.symbol) &&
+      (options.interval === undefined || prior.detection?.interval === options.interval)
+    ) {
       return { ...prior, input, skipped: true, rowsWritten: 0, unchanged: 0, filesWritten: [], durationMs: Date.now() - started };
     }
   }
@@ -360,20 +367,28 @@ async function openInput(lake: Lake, input: string, options: ImportOptions): Pro
       open: async () => (await openZip(input, { signal: options.signal })).stream,
     };
   }
-  // One read of the file feeds both the parser and the bronze copy (which hashes it), side by side.
-  const bronzeKey = bronzeFileKey('files', `by-name/${name}`);
+  // One read of the file feeds both the parser and the bronze copy (which hashes it), side by side. The sha256 is
+  // known only once the copy is done, so the copy is filed under the input's fingerprint (path, size, mtime): two
+  // different files with the same name (other folders, or the file changed in place) keep their own originals.
+  const st = await stat(input);
+  const fingerprint = createHash('sha256').update(`${resolve(input)}|${st.size}|${st.mtimeMs}`).digest('hex');
+  const bronzePath = `by-name/${fingerprint.slice(0, 16)}/${name}`;
+  const bronzeKey = bronzeFileKey('files', bronzePath);
   let startBronze!: (body: AsyncIterable<Uint8Array>) => void;
   let parser: AsyncIterable<Uint8Array> | undefined;
   const bronze = new Promise<AsyncIterable<Uint8Array>>((r) => {
     startBronze = r;
-  }).then((body) => lake.bronzeFile('files', `by-name/${name}`, body));
+  }).then((body) => lake.bronzeFile('files', bronzePath, body));
   bronze.catch(() => {});
-  const st = await stat(input);
+  // Awaited only after the rows were read: a failed bronze copy surfaces through `bronzeDone` (awaited first), and
+  // must not be an unhandled rejection meanwhile (Node would end the process).
+  const sha256 = bronze.then((b) => b.sha256);
+  sha256.catch(() => {});
   return {
     bronzeKey,
-    sha256: bronze.then((b) => b.sha256),
+    sha256,
     bronzeDone: bronze,
-    fingerprint: `import-fingerprints/${createHash('sha256').update(`${resolve(input)}|${st.size}|${st.mtimeMs}`).digest('hex')}`,
+    fingerprint: `import-fingerprints/${fingerprint}`,
     checksum: 'unverified',
     name: input,
     open: async () => {

@@ -114,7 +114,15 @@ export async function ingestLive(lake: Lake, options: IngestLiveOptions): Promis
       async function* once(): AsyncIterable<Batch<unknown>> {
         yield rowsOf;
       }
-      const r = await lake.silver(table as TableName).write(once() as never, ctx);
+      let r: Awaited<ReturnType<ReturnType<Lake['silver']>['write']>>;
+      try {
+        r = await lake.silver(table as TableName).write(once() as never, ctx);
+      } catch (e) {
+        // Keep the rows for the next flush (at least the final one): a transient store error must not lose rows that
+        // REST cannot give back (per-second mark prices, depth). Partitions already written are upserted again unchanged.
+        buffers.set(table, rowsOf.concat(buffers.get(table) ?? []));
+        throw e;
+      }
       rows[table] = (rows[table] ?? 0) + rowsOf.length;
       rowsWritten += r.rowsWritten;
       for (const f of r.filesWritten) files.add(f);
@@ -183,10 +191,17 @@ export async function ingestLive(lake: Lake, options: IngestLiveOptions): Promis
       if (buffered >= MAX_BUFFERED || Date.now() - lastFlush >= flushEvery) await flush();
     }
   } finally {
-    // Whatever ended the run (drain, abort, a ban), rows already received reach silver.
-    await flush();
-    await bronze.close();
-    for (const q of quarantines.values()) await q.close();
+    // Whatever ended the run (drain, abort, a ban, a failed flush), rows already received reach silver, and the bronze
+    // and quarantine writers are closed even when that last flush fails.
+    try {
+      await flush();
+    } finally {
+      try {
+        await bronze.close();
+      } finally {
+        for (const q of quarantines.values()) await q.close();
+      }
+    }
   }
   return {
     rows,

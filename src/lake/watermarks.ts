@@ -7,8 +7,10 @@ import type { QuarantineRow, TableName, TableRows } from '../core/tables.js';
 import type { Lake } from './lake.js';
 
 /**
- * The largest value `pick` gives over the rows of the last partition of a symbol's silver table (`undefined` when the
- * table is empty for the symbol, or `pick` returns no finite value). Reads one partition.
+ * The largest value `pick` gives over the rows of the last partition of a symbol's silver table that has one
+ * (`undefined` when the table is empty for the symbol, or `pick` returns no finite value for any row). Reads the
+ * last partition, and earlier ones only while `pick` finds nothing in them (e.g. 1m klines when a later partition
+ * holds only hourly klines).
  *
  * @throws `INVALID_SYMBOL`, `PARQUET_READ`.
  * @example
@@ -22,16 +24,19 @@ export async function lastSilverValue<N extends TableName>(
   symbol: string,
   pick: (row: TableRows[N]) => number,
 ): Promise<number | undefined> {
-  const last = (await lake.partitions(table, symbol)).at(-1);
-  if (!last) return undefined;
-  let max: number | undefined;
-  for await (const batch of lake.readSilver(table, symbol, { from: last.start, to: last.end })) {
-    for (const r of batch) {
-      const v = pick(r);
-      if (Number.isFinite(v) && (max === undefined || v > max)) max = v;
+  const parts = await lake.partitions(table, symbol);
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const p = parts[i]!;
+    let max: number | undefined;
+    for await (const batch of lake.readSilver(table, symbol, { from: p.start, to: p.end })) {
+      for (const r of batch) {
+        const v = pick(r);
+        if (Number.isFinite(v) && (max === undefined || v > max)) max = v;
+      }
     }
+    if (max !== undefined) return max;
   }
-  return max;
+  return undefined;
 }
 
 /**
