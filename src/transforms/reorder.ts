@@ -4,7 +4,7 @@
  */
 import { ScalplakeError, throwIfAborted } from '../core/errors.js';
 import type { Operator } from '../core/stage.js';
-import { operator } from '../core/stage.js';
+import { operator, withOrigin } from '../core/stage.js';
 
 /** Options of {@link reorder}. */
 export interface ReorderOptions {
@@ -36,7 +36,9 @@ export const DEFAULT_REORDER_MAX_ROWS = 1_000_000;
  * still held is flushed, sorted, when the input ends.
  *
  * State: at most `maxRows` rows (and in practice the rows of the last `window` ms of event time). Output
- * batches carry no origin (rows move between batches).
+ * batches carry no origin (rows move between batches), except that the `origin.rejects` of an input batch are
+ * passed on at once in an empty batch of their own (origin `{ source, rejects }`), so that a later `validate()`
+ * still quarantines them.
  *
  * @throws `INVALID_ARGUMENT` for a negative `window` or a `maxRows` below 1; `ABORTED` when `ctx.signal` aborts.
  * @example
@@ -67,6 +69,10 @@ export function reorder<T>(options: ReorderOptions): Operator<T, T> {
     let forcedUpTo = Number.NEGATIVE_INFINITY;
     for await (const batch of input) {
       throwIfAborted(ctx.signal);
+      // The rows the reader could not parse travel in the origin, which the reordered rows lose: pass them on
+      // at once in a batch of their own, for a later validate() to quarantine.
+      const rejects = batch.origin?.rejects;
+      if (rejects !== undefined && rejects.length > 0) yield withOrigin<T>([], { source: batch.origin!.source, rejects });
       const out: T[] = [];
       const n = batch.length;
       let late = 0;

@@ -53,6 +53,20 @@ describe('reorder', () => {
     expect(out[1]?.origin).toBeUndefined();
   });
 
+  it('carries the reader\'s rejected rows on to a later validate(): none is dropped with the origin', async () => {
+    const rejectsA = [{ source: 'a.csv', line: 3, raw: '1,abc', reason: 'column "t": "abc" is not a time' }];
+    const rejectsB = [{ source: 'a.csv', line: 9, raw: '9,,', reason: 'expected 2 columns, got 3' }];
+    const { out, rows } = await runOp(reorder<R>({ by: 't', window: 100 }), [
+      withOrigin([r(5, 'a'), r(3, 'b')], { source: 'a.csv', lines: [1, 2], rejects: rejectsA }),
+      // A batch holding only rejects (every row of that block was bad).
+      withOrigin<R>([], { source: 'a.csv', rejects: rejectsB }),
+      withOrigin([r(4, 'c')], { source: 'a.csv', lines: [10] }),
+    ]);
+    // Every row still comes out, sorted, and every reject reaches the output exactly once.
+    expect(tags(rows)).toBe('b c a');
+    expect(out.flatMap((b) => b.origin?.rejects ?? [])).toEqual([...rejectsA, ...rejectsB]);
+  });
+
   it('rejects bad options and honours the abort signal', async () => {
     expect(() => reorder({ by: 't', window: -1 })).toThrow(/window -1/);
     expect(() => reorder({ by: 't', maxRows: 0 })).toThrow(/maxRows 0/);
