@@ -36,8 +36,8 @@ export function detectTimeUnit(value: number): TimeUnit {
 
 /**
  * Converts an epoch number (or its text, e.g. `"1503014400.0"`) or a UTC date string to UTC epoch milliseconds.
- * With `unit` `'auto'` (the default) the unit of a number is detected by {@link detectTimeUnit}. Returns `null`
- * for empty or unparseable input, never `NaN`.
+ * With `unit` `'auto'` (the default) the unit of a number is detected by {@link detectTimeUnit}, and a number of 1e17
+ * or more is read as nanoseconds. Returns `null` for empty or unparseable input, never `NaN`.
  *
  * Date strings are read as UTC: `2024-01-01 00:00:00`, `2024-01-01T00:00:00Z`, `2024-01-01`,
  * `2017-08-17 05-AM` (CryptoDataDownload's old hourly form), with optional fractional seconds.
@@ -46,6 +46,7 @@ export function detectTimeUnit(value: number): TimeUnit {
  * ```ts
  * toUtcMillis('1503014400.0');          // 1503014400000
  * toUtcMillis(1789430400000000);        // 1789430400000 (µs)
+ * toUtcMillis('1567965480123456789');   // 1567965480123 (ns)
  * toUtcMillis('2017-08-17 05-AM');      // 1502946000000
  * toUtcMillis('1567965420000', 'ms');   // 1567965420000
  * ```
@@ -61,12 +62,22 @@ export function toUtcMillis(value: string | number, unit: TimeUnit | 'auto' = 'a
     n = Number(text);
   }
   if (!Number.isFinite(n)) return null;
+  if (unit === 'auto' && Math.abs(n) >= NS_FROM) {
+    // Epoch nanoseconds (pandas writes datetime64 columns cast to int64 so): read as µs they would be past the year
+    // 5138. An integer text gives exact ms (its digits before the last six); a number is floored from its double.
+    if (typeof value === 'string' && INTEGER_RE.test(value.trim())) return Number(value.trim().replace(/^\+/, '').slice(0, -6));
+    return Math.floor(n / 1e6);
+  }
   const u = unit === 'auto' ? detectTimeUnit(n) : unit;
   const ms = u === 'ms' ? n : u === 's' ? n * 1000 : n / 1000;
   return Math.floor(ms + 1e-6);
 }
 
 const NUMERIC_RE = /^[+-]?\d+(\.\d+)?$/;
+const INTEGER_RE = /^\+?\d+$/;
+
+/** With unit `'auto'`, epoch numbers from here up are nanoseconds (see {@link toUtcMillis}). */
+export const NS_FROM = 1e17;
 const DATE_RE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{1,2})(?:[:-](\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(?:[- ]?([AaPp][Mm]))?)?(?:Z|[+-]00:?00| UTC)?$/;
 

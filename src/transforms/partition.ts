@@ -21,6 +21,9 @@ const HOURS: readonly string[] = Array.from({ length: 24 }, (_, h) => String(h).
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const HOUR_RE = /^([01]\d|2[0-3])$/;
+/** 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the times whose UTC day is a `YYYY-MM-DD` date. */
+const MIN_TIME = -62_167_219_200_000;
+const MAX_TIME = 253_402_300_799_999;
 
 // The last day formatted and the last symbol checked: rows of a batch almost always share both.
 let cachedDay = Number.NaN;
@@ -32,7 +35,8 @@ let checkedSymbol = '';
  * `symbol`: `{ symbol, date }` for tables partitioned by day, `{ symbol, date, hour }` for tables partitioned by
  * hour.
  *
- * @throws `INVALID_ARGUMENT` when the time column is not a finite number; `INVALID_SYMBOL` when `symbol` is not
+ * @throws `INVALID_ARGUMENT` when the time column is not a number of ms between the years 0000 and 9999;
+ * `INVALID_SYMBOL` when `symbol` is not
  * a valid symbol (it becomes part of a path).
  * @example
  * ```ts
@@ -44,10 +48,13 @@ let checkedSymbol = '';
  */
 export function partitionOf(table: TableDef, row: Readonly<Record<string, unknown>>): Partition {
   const t = row[table.timeColumn];
-  if (typeof t !== 'number' || t - t !== 0) {
+  // Also refuses times outside years 0000–9999 (a `YYYY-MM-DD` date cannot name them; past 275760 a Date cannot
+  // even hold them): most likely µs or ns taken for ms.
+  if (typeof t !== 'number' || !(t >= MIN_TIME && t <= MAX_TIME)) {
+    const range = typeof t === 'number' && t - t === 0 ? ' between the years 0000 and 9999 (µs or ns read as ms?)' : '';
     throw new ScalplakeError(
       'INVALID_ARGUMENT',
-      `partitionOf(${table.name}): ${table.timeColumn} ${JSON.stringify(t)} is not a UTC ms time`,
+      `partitionOf(${table.name}): ${table.timeColumn} ${JSON.stringify(t)} is not a UTC ms time${range}`,
       { context: { table: table.name, column: table.timeColumn, value: t } },
     );
   }

@@ -39,6 +39,30 @@ describe('partitionOf', () => {
   });
 });
 
+describe('partitionOf at the edges', () => {
+  it('puts exactly 00:00:00.000 UTC in the new day and hour 00, also on the New York DST change days', () => {
+    const p = (t: number) => partitionOf(TABLES.agg_trades, { symbol: 'BTCUSDT', trade_time: t });
+    // Date.UTC(2024, 0, 1) = 1704067200000; 2024-03-10 and 2024-11-03 are the US DST switch days.
+    expect(p(1704067200000)).toEqual({ symbol: 'BTCUSDT', date: '2024-01-01', hour: '00' });
+    expect(p(1704067200000 - 1)).toEqual({ symbol: 'BTCUSDT', date: '2023-12-31', hour: '23' });
+    expect(p(1710028800000)).toEqual({ symbol: 'BTCUSDT', date: '2024-03-10', hour: '00' });
+    expect(p(1710054000000)).toEqual({ symbol: 'BTCUSDT', date: '2024-03-10', hour: '07' }); // 02:00 → 03:00 in New York
+    expect(p(1730592000000)).toEqual({ symbol: 'BTCUSDT', date: '2024-11-03', hour: '00' });
+    expect(p(1730595600000 + 5 * 3_600_000)).toEqual({ symbol: 'BTCUSDT', date: '2024-11-03', hour: '06' }); // 01:00 repeats in New York
+  });
+
+  it('refuses a time past year 9999 (e.g. µs or ns read as ms) with INVALID_ARGUMENT instead of a garbled date', () => {
+    const p = (t: number) => partitionOf(TABLES.klines, { symbol: 'BTCUSDT', open_time: t });
+    expect(p(253402300799999)).toEqual({ symbol: 'BTCUSDT', date: '9999-12-31' }); // 9999-12-31 23:59:59.999
+    // 2019-09-08 17:57 in µs taken as ms: year 51656. It used to give the date "+051656-11".
+    expect(codeOf(() => p(1567965420000000))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => p(253402300800000))).toBe('INVALID_ARGUMENT'); // 10000-01-01
+    // Beyond what a Date holds: it used to throw a bare RangeError.
+    expect(codeOf(() => p(1567965420000000000))).toBe('INVALID_ARGUMENT');
+    expect(() => p(1567965420000000)).toThrow(/1567965420000000/);
+  });
+});
+
 describe('hivePath', () => {
   it('formats day and hour partitions', () => {
     expect(hivePath({ symbol: 'BTCUSDT', date: '2024-01-01' })).toBe('symbol=BTCUSDT/date=2024-01-01');

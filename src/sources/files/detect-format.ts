@@ -8,7 +8,7 @@ import { parseDecimal } from '../../core/decimal.js';
 import { ScalplakeError } from '../../core/errors.js';
 import { assertSymbol } from '../../core/symbol.js';
 import type { TableName } from '../../core/tables.js';
-import { detectTimeUnit, INTERVAL_MS, parseUtcDate, type TimeUnit } from '../../core/time.js';
+import { detectTimeUnit, INTERVAL_MS, NS_FROM, parseUtcDate, type TimeUnit } from '../../core/time.js';
 import { CsvParser } from './csv-parser.js';
 import type { CsvRows } from './csv-rows.js';
 import { parseBinanceFileName } from './file-name.js';
@@ -162,9 +162,10 @@ const SAMPLE_ROWS = 500;
  * - data.binance.vision: a header iff the first field is not a number (nor a date); klines with 12 or 11 columns,
  *   aggTrades with 7 (spot: 8), fundingRate `calc_time,funding_interval_hours,last_funding_rate`, bookDepth
  *   `timestamp,percentage,depth,notional`; price-index klines only when the path names them or when forced;
- *   times in ms or µs (from the first row's magnitude).
+ *   times in ms or µs (from the first row's magnitude; read per value when it is 1e17 or more: nanoseconds).
  * - Kaggle: a header naming a time column (timestamp, open_time, time, date, datetime, unix) and open, high, low,
- *   close, volume, in any order and case; times as epoch numbers of any unit or UTC date strings.
+ *   close, volume, in any order and case; times as epoch numbers of any unit (s, ms, µs, and ns from 1e17) or UTC
+ *   date strings.
  *
  * The symbol comes from the options, else the data.binance.vision file name, else the symbol column; the interval
  * from the options, else the file name, else close_time − open_time + 1, else the most common spacing of the times.
@@ -458,7 +459,11 @@ function analyzeDatavision(c: Common, forced: CsvTable | null): FormatPart {
   const timeCol = table === 'agg_trades' ? 5 : 0;
   if (!empty && rows !== null && table !== 'book_depth_bands') {
     const v = parseDecimal(rows.text(dataIdx, timeCol));
-    if (v !== null) {
+    if (v !== null && v >= NS_FROM) {
+      // No unit of ours: read per value, where integers this large are nanoseconds (see textToMillis).
+      timeUnit = 'auto';
+      reasons.push(`times in ns (first value ${rows.text(dataIdx, timeCol)}), read per value`);
+    } else if (v !== null) {
       timeUnit = detectTimeUnit(v);
       reasons.push(`times in ${timeUnit} (first value ${rows.text(dataIdx, timeCol)})`);
     } else {
@@ -628,7 +633,7 @@ function spacing(
     let t = rows.time(i, col, unit);
     const text = rows.text(i, col).trim();
     const v = parseDecimal(text);
-    const kind = v === null ? 'date string' : detectTimeUnit(v) + (text.includes('.') ? ' with decimals' : '');
+    const kind = v === null ? 'date string' : (v >= NS_FROM ? 'ns' : detectTimeUnit(v)) + (text.includes('.') ? ' with decimals' : '');
     units.set(kind, (units.get(kind) ?? 0) + 1);
     if (!examples.has(kind)) examples.set(kind, text);
     if (t === null && dateCol >= 0) t = rows.time(i, dateCol, 'auto');

@@ -4,7 +4,7 @@ import { parseBoolean, parseDecimal, parseInteger } from '../../../src/core/deci
 import { toUtcMillis } from '../../../src/core/time.js';
 import { CsvParser, parseCsv } from '../../../src/sources/files/csv-parser.js';
 import { CSV_ROW_FLAGS, type CsvRows } from '../../../src/sources/files/csv-rows.js';
-import { bytesOf, chunked, failure } from './csv-test-utils.js';
+import { bytesOf, chunked, expectedMillis, failure } from './csv-test-utils.js';
 
 interface Row {
   line: number;
@@ -136,13 +136,13 @@ describe('CsvRows decoding', () => {
   }
 
   it('reads fields sequentially and by column with the semantics of parseDecimal/parseInteger/parseBoolean/toUtcMillis', () => {
-    const cases = ['42314.00', '0.27', '-1.5', '+3', '1e-8', '', 'abc', '1.', '.5', '-', '12345678901234567890', '0.000000000000000001', ' 7 ', 'NaN', '3449899747', '1503014400.0', '1789430459999999', 'True', 'false', 'FALSE', 'yes', '2017-08-17 05-AM', '2024-02-29 23:59:00', '-0', '00012', '9007199254740993'];
+    const cases = ['42314.00', '0.27', '-1.5', '+3', '1e-8', '', 'abc', '1.', '.5', '-', '12345678901234567890', '0.000000000000000001', ' 7 ', 'NaN', '3449899747', '1503014400.0', '1789430459999999', 'True', 'false', 'FALSE', 'yes', '2017-08-17 05-AM', '2024-02-29 23:59:00', '-0', '00012', '9007199254740993', '1567965480123456789', '+1567965480123456789', '99999999999999999', '100000000000000000'];
     for (const text of cases) {
       const rows = rowOf(`${text},${text},${text},${text},${text},${text},${text}`);
       rows.begin(0);
       expect(rows.nextDecimal(), `nextDecimal(${text})`).toBe(parseDecimal(text));
       expect(rows.nextInt(), `nextInt(${text})`).toBe(parseInteger(text));
-      expect(rows.nextTime('auto'), `nextTime(${text})`).toBe(toUtcMillis(text, 'auto'));
+      expect(rows.nextTime('auto'), `nextTime(${text})`).toBe(expectedMillis(text, 'auto'));
       expect(rows.nextTime('us'), `nextTime us(${text})`).toBe(toUtcMillis(text, 'us'));
       expect(rows.nextTime('s'), `nextTime s(${text})`).toBe(toUtcMillis(text, 's'));
       expect(rows.nextBool(), `nextBool(${text})`).toBe(parseBoolean(text));
@@ -151,6 +151,7 @@ describe('CsvRows decoding', () => {
       expect(rows.decimal(0, 0)).toBe(parseDecimal(text));
       expect(rows.int(0, 1)).toBe(parseInteger(text));
       expect(rows.time(0, 2, 'ms')).toBe(toUtcMillis(text, 'ms'));
+      expect(rows.time(0, 3, 'auto'), `time(${text})`).toBe(expectedMillis(text, 'auto'));
       expect(rows.bool(0, 5)).toBe(parseBoolean(text));
     }
   });

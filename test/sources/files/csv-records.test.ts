@@ -4,7 +4,7 @@ import { parseBoolean, parseDecimal, parseInteger } from '../../../src/core/deci
 import { toUtcMillis } from '../../../src/core/time.js';
 import type { AggTrade, BookDepthBand, Kline, PriceKline } from '../../../src/core/tables.js';
 import { openCsv } from '../../../src/sources/files/csv-records.js';
-import { bytesOf, chunked, failure, fixture, fixturePath, type ReadAll, readAll } from './csv-test-utils.js';
+import { bytesOf, chunked, expectedMillis, failure, fixture, fixturePath, type ReadAll, readAll } from './csv-test-utils.js';
 
 const INGESTED = 1_700_000_000_000;
 
@@ -270,7 +270,7 @@ describe('data.binance.vision aggTrades, bookDepth, fundingRate, price klines', 
       const rejected: number[] = [];
       rows.forEach((f, k) => {
         const v = [parseInteger(f[0]!.text), parseDecimal(f[1]!.text), parseDecimal(f[2]!.text), parseInteger(f[3]!.text), parseInteger(f[4]!.text)];
-        const t = toUtcMillis(f[5]!.text, unit);
+        const t = expectedMillis(f[5]!.text, unit);
         const b = parseBoolean(f[6]!.text);
         if (shapes[k] !== 'ok' || v.includes(null) || t === null || b === null) rejected.push(k);
         else expected.push([...v, t, b]);
@@ -518,6 +518,58 @@ describe('Kaggle-style OHLCV', () => {
     expect(r.records.map((k) => [k.open_time, k.close_time, k.open, k.close, k.quote_volume, k.trade_count])).toEqual([
       [Date.UTC(2019, 8, 8, 17, 57), Date.UTC(2019, 8, 8, 17, 57, 59, 999), 10000, 10000, 10, 1],
       [Date.UTC(2019, 8, 8, 17, 58), Date.UTC(2019, 8, 8, 17, 58, 59, 999), 10000, 10001, 15000.5, 7],
+    ]);
+  });
+});
+
+describe('Kaggle-style OHLCV with epoch nanoseconds', () => {
+  // pandas writes a datetime64 column turned into int64 as epoch ns (19 digits). Taken for µs (the 1e14 rule)
+  // they became open times in the year 51656, or failed interval detection with a misleading "pass --interval".
+  const csv =
+    'timestamp,open,high,low,close,volume\n' +
+    '1567965420000000000,10000,10000,10000,10000,0.001\n' +
+    '1567965480000000000,10000,10010,9990,10005,2\n' +
+    '1567965540000000000,10005,10005,10005,10005,0\n' +
+    '1567965600123456789,10005,10005,10005,10005,0\n' +
+    '1567965660999999999,10005,10005,10005,10005,0\n';
+
+  it('reads integers of 1e17 and more as ns, to the exact ms (digits, not a rounded double)', async () => {
+    const r = await readAll<'klines'>(bytesOf(csv), { name: 'btc_1min.csv', symbol: 'BTCUSDT' });
+    expect(r.detection).toMatchObject({ format: 'kaggle', interval: '1m', intervalFrom: 'spacing' });
+    expect(r.detection.reasons.join('\n')).toContain('5 × ns');
+    expect(r.rejects).toEqual([]);
+    // Date.UTC(2019, 8, 8, 17, 57) = 1567965420000; the sub-ms nanoseconds are dropped (floor), never rounded up.
+    expect(r.records.map((k) => [k.open_time, k.close_time])).toEqual([
+      [Date.UTC(2019, 8, 8, 17, 57), Date.UTC(2019, 8, 8, 17, 57, 59, 999)],
+      [Date.UTC(2019, 8, 8, 17, 58), Date.UTC(2019, 8, 8, 17, 58, 59, 999)],
+      [Date.UTC(2019, 8, 8, 17, 59), Date.UTC(2019, 8, 8, 17, 59, 59, 999)],
+      [Date.UTC(2019, 8, 8, 18, 0, 0, 123), Date.UTC(2019, 8, 8, 18, 1, 0, 122)],
+      [Date.UTC(2019, 8, 8, 18, 1, 0, 999), Date.UTC(2019, 8, 8, 18, 2, 0, 998)],
+    ]);
+  });
+
+  it('gives the same times when the interval is passed (it used to give year-51656 times then)', async () => {
+    const r = await readAll<'klines'>(bytesOf(csv), { name: 'btc_1min.csv', symbol: 'BTCUSDT', interval: '1m' });
+    expect(r.records.map((k) => k.open_time)).toEqual([1567965420000, 1567965480000, 1567965540000, 1567965600123, 1567965660999]);
+  });
+
+  it('keeps reading 16-digit times as µs (below 1e17)', async () => {
+    const csv2 = 'open_time,open,high,low,close,volume\n1567965420000000,1,1,1,1,1\n1567965480000000,1,1,1,1,1\n';
+    const r = await readAll<'klines'>(bytesOf(csv2), { name: 'btc_1min.csv', symbol: 'BTCUSDT' });
+    expect(r.records.map((k) => k.open_time)).toEqual([1567965420000, 1567965480000]);
+  });
+});
+
+describe('data.binance.vision-shaped file with epoch nanoseconds', () => {
+  it('reads the times per value as ns instead of forcing µs from the first row', async () => {
+    const csv =
+      '1567965420000000000,10000,10000,10000,10000,0.001,1567965479999999999,10,1,0,0,0\n' +
+      '1567965480000000000,10000,10010,9990,10005,2,1567965539999999999,20005,3,1,10000,0\n';
+    const r = await readAll<'klines'>(bytesOf(csv), { name: 'BTCUSDT-1m-2019-09.csv' });
+    expect(r.detection.reasons.join('\n')).toMatch(/times in ns/);
+    expect(r.records.map((k) => [k.open_time, k.close_time])).toEqual([
+      [1567965420000, 1567965479999],
+      [1567965480000, 1567965539999],
     ]);
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isScalplakeError, type ScalplakeError } from '../../../src/core/errors.js';
 import type { RejectedRow } from '../../../src/core/stage.js';
+import { type TimeUnit, toUtcMillis } from '../../../src/core/time.js';
 import { type CsvOptions, type CsvRecord, openCsv } from '../../../src/sources/files/csv-records.js';
 import type { CsvDetection, CsvTable } from '../../../src/sources/files/detect-format.js';
 
@@ -72,4 +73,17 @@ export async function failure(p: Promise<unknown> | (() => unknown)): Promise<Sc
 /** Encodes text as UTF-8 bytes. */
 export function bytesOf(text: string): Uint8Array {
   return new TextEncoder().encode(text);
+}
+
+/**
+ * The reference for CSV time fields, computed apart from the code under test: `toUtcMillis(text, unit)`, except
+ * that with `'auto'` an unsigned integer of 1e17 or more is epoch nanoseconds, floored to ms with BigInt.
+ */
+export function expectedMillis(text: string, unit: TimeUnit | 'auto'): number | null {
+  const t = text.trim();
+  if (unit === 'auto' && /^\+?\d+$/.test(t)) {
+    const n = BigInt(t.replace('+', ''));
+    if (n >= 10n ** 17n) return Number(n / 1_000_000n);
+  }
+  return toUtcMillis(text, unit);
 }

@@ -2,10 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseBoolean, parseDecimal, parseInteger } from '../../../../src/core/decimal.js';
 import type { AggTrade } from '../../../../src/core/tables.js';
-import { type TimeUnit, toUtcMillis } from '../../../../src/core/time.js';
+import type { TimeUnit } from '../../../../src/core/time.js';
 import { CsvRows } from '../../../../src/sources/files/csv-rows.js';
 import type { CsvMapContext, KlineColumns } from '../../../../src/sources/files/mappers/csv-map-context.js';
 import { datavisionAggTrade } from '../../../../src/sources/files/mappers/datavision-agg-trade.js';
+import { expectedMillis } from '../csv-test-utils.js';
 
 const ctxOf = (columnCount: number, timeUnit: TimeUnit | 'auto'): CsvMapContext => ({
   symbol: 'BTCUSDT',
@@ -45,7 +46,7 @@ const reference = (row: Uint8Array, ctx: CsvMapContext): AggTrade | null => {
     parseInteger(texts[3]),
     parseInteger(texts[4]),
   ];
-  const trade_time = toUtcMillis(texts[5]!, ctx.timeUnit);
+  const trade_time = expectedMillis(texts[5]!, ctx.timeUnit);
   const is_buyer_maker = parseBoolean(texts[6]);
   if (
     agg_trade_id === null ||
