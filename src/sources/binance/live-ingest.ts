@@ -6,7 +6,7 @@
  * @module
  */
 import type { Dispatcher } from 'undici';
-import { ScalplakeError } from '../../core/errors.js';
+import { isScalplakeError, ScalplakeError } from '../../core/errors.js';
 import { createRunEvents, type RunEvents } from '../../core/events.js';
 import type { Batch, RejectedRow, RunCounters, Source, StageContext } from '../../core/stage.js';
 import { assertSymbol } from '../../core/symbol.js';
@@ -22,7 +22,7 @@ import { klineFromWs, RawWsKline } from './mappers/kline-ws.js';
 import { type MapContext, type Mapped, mapWith } from './mappers/mapped.js';
 import { markPriceFromWs, RawWsMarkPrice } from './mappers/mark-price-ws.js';
 import { bookCadence, OrderBookSync } from './order-book.js';
-import { restAggTrades } from './rest-agg-trades.js';
+import { AGG_TRADES_REST_HISTORY_MS, restAggTrades } from './rest-agg-trades.js';
 import { restDepthSnapshot } from './rest-depth-snapshot.js';
 import { restKlines } from './rest-klines.js';
 import { restPriceKlines } from './rest-price-klines.js';
@@ -286,6 +286,7 @@ async function* run(o: LiveIngestOptions, stats: LiveStats): AsyncGenerator<Live
   const onAbort = () => hard.abort(o.signal?.reason);
   o.signal?.addEventListener('abort', onAbort, { once: true });
   let out = newOut();
+  const ownHttp = o.http === undefined;
   const http =
     o.http ??
     createBinanceHttpClient({
@@ -295,6 +296,14 @@ async function* run(o: LiveIngestOptions, stats: LiveStats): AsyncGenerator<Live
       ...(o.sleep ? { sleep: o.sleep } : {}),
       ...(wantRaw ? { onResponse: (r: HttpResponse) => out.raw.push({ received_at: r.receivedAt, source: 'rest', endpoint: r.url, text: r.text }) } : {}),
     });
+  // Repairs decide which bars are closed by the server's clock, not the local one (which may run ahead): a client we
+  // create learns the offset from exchangeInfo before its first repair (a given client is expected to have done so).
+  let clockSynced = !ownHttp;
+  const syncClock = async () => {
+    if (clockSynced) return;
+    clockSynced = true;
+    await http.loadExchangeInfo({ signal: hard.signal });
+  };
   const restCtx: StageContext = {
     signal: hard.signal,
     events,
@@ -332,6 +341,8 @@ async function* run(o: LiveIngestOptions, stats: LiveStats): AsyncGenerator<Live
   // State and watermarks.
   let klineWm: number | null = o.resume?.klineOpenTime ?? null;
   let klineHole = klineWm !== null;
+  /** Without a watermark: the first bar seen live (forming or final), where the run starts. */
+  let klineFirstOpen: number | null = null;
   let aggWm: number | null = o.resume?.aggTradeId ?? null;
   let aggHole = aggWm !== null;
   const aggPending = new Map<number, AggTrade>();
@@ -368,6 +379,7 @@ async function* run(o: LiveIngestOptions, stats: LiveStats): AsyncGenerator<Live
   };
   const repairKlines = async (from: number, to: number | undefined) => {
     if (klineInterval === null) return;
+    await syncClock();
     stats.repairs++;
     const src = restKlines({ http, symbol, interval: klineInterval, from, ...(to !== undefined ? { to } : {}) });
     for await (const batch of src.read(restCtx)) {
@@ -380,7 +392,8 @@ async function* run(o: LiveIngestOptions, stats: LiveStats): AsyncGenerator<Live
     }
   };
   const onFinalKline = async (k: Kline) => {
-    if (klineWm === null) klineWm = k.open_time - klineStep;
+    // The run starts at the first bar seen, even when only its forming pushes arrived (its final one is repaired).
+    if (klineWm === null) klineWm = Math.min(k.open_time, klineFirstOpen ?? k.open_time) - klineStep;
     if (k.open_time <= klineWm) {
       stats.duplicates++;
       return;
@@ -418,17 +431,29 @@ async function* run(o: LiveIngestOptions, stats: LiveStats): AsyncGenerator<Live
   };
   const repairAgg = async (toId: number, toTime = Number.MAX_SAFE_INTEGER) => {
     if (aggWm === null || toId <= aggWm) return;
+    await syncClock();
     stats.repairs++;
     const from = aggWm + 1;
-    const src = restAggTrades({ http, symbol, fromId: from, ...(Number.isFinite(toId) ? { toId } : {}), to: toTime });
-    for await (const batch of src.read(restCtx)) {
-      for (const r of batch.origin?.rejects ?? []) reject('agg_trades', r);
-      for (const t of batch) {
-        if (t.agg_trade_id <= (aggWm as number)) continue;
-        if (t.agg_trade_id !== (aggWm as number) + 1) gapMarker('agg_trades', (aggWm as number) + 1, t.agg_trade_id - 1, 'ids missing from REST too');
-        emitAgg(t);
-        noteRepaired('agg_trades', 1);
+    const bound = { ...(Number.isFinite(toId) ? { toId } : {}), to: toTime };
+    const read = async (src: Source<AggTrade>, missing: string) => {
+      for await (const batch of src.read(restCtx)) {
+        for (const r of batch.origin?.rejects ?? []) reject('agg_trades', r);
+        for (const t of batch) {
+          if (t.agg_trade_id <= (aggWm as number)) continue;
+          if (t.agg_trade_id !== (aggWm as number) + 1) gapMarker('agg_trades', (aggWm as number) + 1, t.agg_trade_id - 1, missing);
+          emitAgg(t);
+          noteRepaired('agg_trades', 1);
+        }
       }
+    };
+    try {
+      await read(restAggTrades({ http, symbol, fromId: from, ...bound }), 'ids missing from REST too');
+    } catch (err) {
+      // -4166: the watermark is older than REST keeps aggTrades (24 h), e.g. a resume after a long downtime. Go on from
+      // the oldest trade REST still serves and report the rest as a gap (bulk files have it), instead of failing forever.
+      if (!isScalplakeError(err, 'BINANCE_HTTP') || err.context.code !== -4166) throw err;
+      const oldest = http.serverNow() - AGG_TRADES_REST_HISTORY_MS + 60_000;
+      await read(restAggTrades({ http, symbol, from: oldest, ...bound }), 'older than REST serves (24 h): use data.binance.vision bulk files');
     }
     if (Number.isFinite(toId) && (aggWm as number) < toId) {
       gapMarker('agg_trades', (aggWm as number) + 1, toId, 'ids missing from REST too');
@@ -436,8 +461,27 @@ async function* run(o: LiveIngestOptions, stats: LiveStats): AsyncGenerator<Live
     }
     flushAgg();
   };
+  const holdPending = (t: AggTrade) => {
+    aggPending.set(t.agg_trade_id, t);
+    if (t.agg_trade_id < aggPendingMin) aggPendingMin = t.agg_trade_id;
+    if (t.trade_time < aggPendingMinTime) aggPendingMinTime = t.trade_time;
+    if (t.trade_time > aggPendingMaxTime) aggPendingMaxTime = t.trade_time;
+  };
   const onAggTrade = async (t: AggTrade) => {
-    if (aggWm === null) aggWm = t.agg_trade_id - 1;
+    if (aggWm === null) {
+      // No watermark yet: the run starts at the lowest id seen within the reorder window, so that a frame that
+      // arrives late at the very start is not mistaken for a duplicate.
+      if (aggPending.has(t.agg_trade_id)) {
+        stats.duplicates++;
+        return;
+      }
+      holdPending(t);
+      if (aggPending.size <= reorderWindow && aggPendingMaxTime - aggPendingMinTime <= reorderMs) return;
+      aggWm = aggPendingMin - 1;
+      flushAgg();
+      aggHole = false;
+      return;
+    }
     if (t.agg_trade_id <= aggWm || aggPending.has(t.agg_trade_id)) {
       stats.duplicates++;
       return;
@@ -447,10 +491,7 @@ async function* run(o: LiveIngestOptions, stats: LiveStats): AsyncGenerator<Live
       aggHole = false;
       return;
     }
-    aggPending.set(t.agg_trade_id, t);
-    if (t.agg_trade_id < aggPendingMin) aggPendingMin = t.agg_trade_id;
-    if (t.trade_time < aggPendingMinTime) aggPendingMinTime = t.trade_time;
-    if (t.trade_time > aggPendingMaxTime) aggPendingMaxTime = t.trade_time;
+    holdPending(t);
     flushAgg();
     if (aggPending.size > 0 && (aggHole || aggPending.size > reorderWindow || aggPendingMaxTime - aggPendingMinTime > reorderMs)) {
       await repairAgg(aggPendingMin - 1);
@@ -481,6 +522,7 @@ async function* run(o: LiveIngestOptions, stats: LiveStats): AsyncGenerator<Live
   };
   const flushMarkKlines = async () => {
     if (markKlineNeeded.length === 0) return;
+    await syncClock();
     const closedBefore = http.serverNow();
     const first = markKlineNeeded[0]!;
     let last = -1;
@@ -610,6 +652,8 @@ async function* run(o: LiveIngestOptions, stats: LiveStats): AsyncGenerator<Live
         else if (m.value.final) await onFinalKline(m.value.kline);
         else {
           out.forming.push(m.value.kline);
+          if (klineWm === null && klineFirstOpen === null) klineFirstOpen = m.value.kline.open_time;
+          if (klineHole && klineWm === null && klineFirstOpen !== null) klineWm = klineFirstOpen - klineStep;
           if (klineHole && klineWm !== null && m.value.kline.open_time > klineWm + klineStep) {
             await repairKlines(klineWm + klineStep, m.value.kline.open_time - klineStep);
             klineHole = false;
@@ -721,6 +765,7 @@ async function* run(o: LiveIngestOptions, stats: LiveStats): AsyncGenerator<Live
     }
     if (!hard.signal.aborted) {
       // Graceful end: close the remaining holes.
+      if (aggWm === null && aggPending.size > 0) aggWm = aggPendingMin - 1; // still holding the first trades
       if (aggPending.size > 0) {
         let max = 0;
         for (const id of aggPending.keys()) if (id > max) max = id;
@@ -735,6 +780,11 @@ async function* run(o: LiveIngestOptions, stats: LiveStats): AsyncGenerator<Live
         markWm = firstPending - markStep;
         markPending.sort((a, b) => a.event_time - b.event_time);
         for (const m of markPending.splice(0)) if (m.event_time > (markWm as number)) emitMark(m);
+      } else if (markHole && markWm !== null) {
+        // Mark prices lost with the last connection (nothing arrived since it went down), up to now.
+        await syncClock();
+        const lag = http.serverNow() - markWm;
+        if (lag > markStep * 1.5) await repairMarkKlines(markWm + markStep, markWm + Math.floor(lag / markStep) * markStep);
       }
       await flushMarkKlines();
       yield* drain();
