@@ -16,6 +16,7 @@
  * (≥ 50,000 messages/s, p99 < 2 ms).
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { startReplayExchange, syntheticMarket, virtualClock } from '../src/replay/index.js';
 import type { Batch } from '../src/core/stage.js';
@@ -134,6 +135,9 @@ async function client(): Promise<void> {
     }
   }
   const silverDone = openLake(memoryStore()).silver('agg_trades').write(silverInput(), createStageContext());
+  // How long the event loop was blocked (ms): latency beyond this comes from queueing, not from one long task.
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
   // Wait until the client is subscribed before driving the clock.
   setTimeout(() => child.send({ type: 'run', seconds }), 300);
   for await (const b of live) {
@@ -165,6 +169,8 @@ async function client(): Promise<void> {
   console.log(`  sustained: ${fmt(rows / wallS)} messages/s wall, ${fmt(rows / cpuS)} messages per CPU-second   (target ≥ 50,000)`);
   console.log(`  frame→record latency: p50 ${percentile(sorted, 0.5).toFixed(3)} ms, p99 ${percentile(sorted, 0.99).toFixed(3)} ms, max ${percentile(sorted, 1).toFixed(3)} ms   (target p99 < 2 ms)`);
   console.log(`  into silver: ${fmt(silver.rowsWritten)} rows in ${silver.filesWritten.length} Parquet partition(s), ${fmt(rows / ((silverAt - firstAt) / 1000))} messages/s wall from first frame to silver written`);
+  loopDelay.disable();
+  console.log(`  event-loop delay: p99 ${(loopDelay.percentile(99) / 1e6).toFixed(2)} ms, max ${(loopDelay.max / 1e6).toFixed(2)} ms`);
   console.log(`  repairs: ${live.stats.repairs}, duplicates: ${live.stats.duplicates}, invalid: ${live.stats.invalid}`);
 }
 
