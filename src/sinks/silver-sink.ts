@@ -52,6 +52,13 @@ interface Bucket {
   readonly firstSeq: number;
 }
 
+/**
+ * Per store, the partition a sink wrote last, with its bytes and its rows as columns: a later flush that appends to
+ * that partition (the live job's flush into the current hour, every minute) reuses the columns instead of decoding
+ * the file again, after checking the file still holds exactly those bytes. One entry per store bounds the memory.
+ */
+const lastWritten = new WeakMap<ObjectStore, { key: string; schema: TableDef['schema']; bytes: Uint8Array; packed: PackedRows }>();
+
 /** What merging new rows into a partition did. */
 interface MergeResult {
   readonly rows: Row[];
@@ -213,6 +220,8 @@ async function writePartitions(
 
   const flush = async (b: Bucket): Promise<void> => {
     const existingBytes = await store.get(b.key);
+    const cached = lastWritten.get(store);
+    lastWritten.delete(store); // set again below once a write succeeds: never trusted across a failure
     if (existingBytes === undefined && inKeyOrder(b.packed)) {
       // A new partition fed in key order (the usual bulk import): encode straight from the packed columns.
       const n = b.packed.n;
@@ -220,14 +229,20 @@ async function writePartitions(
       rowsWritten += n;
       ctx.counters.rowsOut += n;
       await put(b.key, bytes);
+      lastWritten.set(store, { key: b.key, schema: def.schema, bytes, packed: b.packed });
       files.add(b.key);
       ctx.events.emit('flush', { table, files: [b.key], rows: n });
       return;
     }
     if (existingBytes !== undefined && inKeyOrder(b.packed)) {
       // New rows that all come after the partition's (a live flush into the current hour, the next day of a
-      // daily import): append them to its columns and encode, without an object per row on either side.
-      const existing = await readParquetPacked(existingBytes, def.schema, { source: b.key });
+      // daily import): append them to its columns and encode, without an object per row on either side. The
+      // partition's columns come from the last write when the file is still exactly what it wrote (the live job's
+      // flush every minute), else from decoding the file.
+      const existing =
+        cached !== undefined && cached.key === b.key && cached.schema === def.schema && sameBytes(cached.bytes, existingBytes)
+          ? cached.packed
+          : await readParquetPacked(existingBytes, def.schema, { source: b.key });
       if (appendsAfter(existing, b.packed)) {
         const added = b.packed.n;
         packer.append(existing, b.packed, 0, added);
@@ -235,6 +250,7 @@ async function writePartitions(
         rowsWritten += added;
         ctx.counters.rowsOut += added;
         await put(b.key, bytes);
+        lastWritten.set(store, { key: b.key, schema: def.schema, bytes, packed: existing });
         files.add(b.key);
         ctx.events.emit('flush', { table, files: [b.key], rows: existing.n });
         return;

@@ -407,3 +407,24 @@ describe('silverSink: appending after a partition', () => {
     }
   });
 });
+
+describe('silverSink: the last written partition is reused only while the file is unchanged', () => {
+  it('appends to what the file holds when another writer replaced it after the last run', async () => {
+    const rows = loadKlines();
+    const store = tempStore();
+    await run(store, 'klines', rows.slice(0, 700));
+    // Another writer replaces the partition: rows 0..599 with one close changed (the sink's cached columns are stale).
+    const other = rows.slice(0, 600).map((r, i) => (i === 42 ? { ...r, close: r.close + 1 } : r));
+    const replaced = tempStore();
+    await run(replaced, 'klines', other);
+    for (const [key] of await hashAll(replaced)) await store.put(key, (await replaced.get(key))!);
+    for (const [key] of await hashAll(store)) if (!(await hashAll(replaced)).has(key)) await store.delete(key);
+    await run(store, 'klines', rows.slice(700, 1100));
+    const expected = tempStore();
+    await run(expected, 'klines', [...other, ...rows.slice(700, 1100)]);
+    expect(await hashAll(store)).toEqual(await hashAll(expected));
+    const got = await duck(KLINE_SQL(join(store.root, 'silver/klines/**/*.parquet')));
+    expect(got.length).toBe(1000);
+    expect(got.find((g) => g.open_time === rows[42]!.open_time)?.close).toBe(rows[42]!.close + 1);
+  });
+});
