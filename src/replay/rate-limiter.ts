@@ -25,6 +25,8 @@ export interface RateVerdict {
   readonly retryAfterSec: number;
   /** Weight used in the current minute after this request (the `X-MBX-USED-WEIGHT-1M` value). */
   readonly used: number;
+  /** End of the ban (exchange UTC ms), with 418; 0 otherwise. */
+  readonly bannedUntil: number;
 }
 
 interface Client {
@@ -86,16 +88,16 @@ export class RateLimiter {
   check(ip: string, weight: number, funding: boolean, now: number): RateVerdict {
     const c = this.client(ip, now);
     if (c.bannedUntil > now) {
-      return { status: 418, retryAfterSec: Math.ceil((c.bannedUntil - now) / 1000), used: c.used };
+      return { status: 418, retryAfterSec: Math.ceil((c.bannedUntil - now) / 1000), used: c.used, bannedUntil: c.bannedUntil };
     }
     const toNextMinute = Math.max(1, Math.ceil((c.window + MINUTE_MS - now) / 1000));
     const refuse = (retryAfterSec: number): RateVerdict => {
       c.rejected++;
       if (c.rejected > this.limits.banAfter429s) {
         c.bannedUntil = now + this.limits.banDurationMs;
-        return { status: 418, retryAfterSec: Math.ceil(this.limits.banDurationMs / 1000), used: c.used };
+        return { status: 418, retryAfterSec: Math.ceil(this.limits.banDurationMs / 1000), used: c.used, bannedUntil: c.bannedUntil };
       }
-      return { status: 429, retryAfterSec, used: c.used };
+      return { status: 429, retryAfterSec, used: c.used, bannedUntil: 0 };
     };
     // Past the budget, and for the rest of the minute after a 429, every request is refused and counts toward a ban.
     if (c.blocked || c.used + weight > this.limits.weightPerMinute) {
@@ -114,7 +116,7 @@ export class RateLimiter {
       c.fundingCount++;
     }
     c.used += weight;
-    return { status: 200, retryAfterSec: 0, used: c.used };
+    return { status: 200, retryAfterSec: 0, used: c.used, bannedUntil: 0 };
   }
 
   /** Records a refusal that did not come from the budget (a scripted 429), counting toward the ban. */
@@ -123,8 +125,8 @@ export class RateLimiter {
     c.rejected++;
     if (c.rejected > this.limits.banAfter429s) {
       c.bannedUntil = now + this.limits.banDurationMs;
-      return { status: 418, retryAfterSec: Math.ceil(this.limits.banDurationMs / 1000), used: c.used };
+      return { status: 418, retryAfterSec: Math.ceil(this.limits.banDurationMs / 1000), used: c.used, bannedUntil: c.bannedUntil };
     }
-    return { status: 429, retryAfterSec: Math.max(1, Math.ceil((c.window + MINUTE_MS - now) / 1000)), used: c.used };
+    return { status: 429, retryAfterSec: Math.max(1, Math.ceil((c.window + MINUTE_MS - now) / 1000)), used: c.used, bannedUntil: 0 };
   }
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { AggTrade, Kline } from '../core/tables.js';
 import { ScalplakeError } from '../core/errors.js';
-import { MINUTE_MS } from '../core/time.js';
+import { INTERVAL_MS, MINUTE_MS } from '../core/time.js';
 import type { ReplayMarket, WireAggTrade, WireDepth, WireKline } from './replay-market.js';
 import { klineToWs, parseStream } from './stream-names.js';
 
@@ -163,8 +163,15 @@ export function recordedMarket(options: RecordedMarketOptions): ReplayMarket {
     }
     klines.set(symbol, { intervalMs, byOpen, first });
     const lower = symbol.toLowerCase();
+    // The final push goes out on the stream of the file's own interval (`kline_5m` for a 5m file).
+    const interval = Object.keys(INTERVAL_MS).find((i) => INTERVAL_MS[i] === intervalMs);
+    if (interval === undefined) return;
     for (const k of byOpen.values()) {
-      frames.push({ time: k[6] + 101, stream: `${lower}@kline_1m`, payload: klineToWs(symbol, '1m', k, -1, -1, true, k[6] + 101) });
+      frames.push({
+        time: k[6] + 101,
+        stream: `${lower}@kline_${interval}`,
+        payload: klineToWs(symbol, interval, k, -1, -1, true, k[6] + 101),
+      });
     }
   };
   for (const f of options.klines ?? []) {

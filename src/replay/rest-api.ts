@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HOUR_MS, INTERVAL_MS } from '../core/time.js';
 import type { Fault } from './fault-plan.js';
 import type { Prng } from './prng.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { RateLimiter, RateVerdict } from './rate-limiter.js';
 import type { PriceKlineKind, ReplayMarket, WireKline } from './replay-market.js';
 import { barOpen } from './stream-names.js';
 
@@ -82,14 +82,33 @@ function requireSymbol(market: ReplayMarket, p: Params, name = 'symbol'): string
   return s;
 }
 
-function requireInterval(p: Params): number {
+/** The bar grid of an interval: the open time of the bar holding `t`, and the open `n` bars after `open`. */
+interface BarGrid {
+  open(t: number): number;
+  add(open: number, n: number): number;
+}
+
+/** Calendar months (`1M`): bars open on the 1st, 00:00 UTC. */
+const MONTH_GRID: BarGrid = {
+  open(t) {
+    const d = new Date(t);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  },
+  add(open, n) {
+    const d = new Date(open);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, 1);
+  },
+};
+
+function requireInterval(p: Params): BarGrid {
   const i = p.str('interval');
   if (i === undefined) {
     throw new ApiError(400, -1102, `Mandatory parameter 'interval' was not sent, was empty/null, or malformed.`);
   }
+  if (i === '1M') return MONTH_GRID;
   const ms = INTERVAL_MS[i];
   if (ms === undefined || i === '1s') throw new ApiError(400, -1120, 'Invalid interval.');
-  return ms;
+  return { open: (t) => barOpen(t, ms), add: (open, n) => open + n * ms };
 }
 
 function timeRange(p: Params): { start: number | undefined; end: number | undefined } {
@@ -104,26 +123,28 @@ function timeRange(p: Params): { start: number | undefined; end: number | undefi
 /** Serves klines-like bars: open times in [startTime, endTime], at most `limit`, known at now. */
 function bars(
   market: ReplayMarket,
-  get: (open: number) => WireKline | null,
-  iv: number,
+  get: (open: number, intervalMs: number) => WireKline | null,
+  grid: BarGrid,
   p: Params,
   now: number,
 ): WireKline[] {
   const limit = p.limit(500, 1500);
   const { start, end } = timeRange(p);
-  const last = barOpen(Math.min(end ?? now, now), iv);
-  const firstBar = barOpen(market.start, iv);
+  const last = grid.open(Math.min(end ?? now, now));
+  const firstBar = grid.open(market.start);
   let t: number;
   if (start !== undefined) {
-    const b = barOpen(start, iv);
-    t = Math.max(b === start ? b : b + iv, firstBar);
+    const b = grid.open(start);
+    t = Math.max(b === start ? b : grid.add(b, 1), firstBar);
   } else {
-    t = Math.max(last - (limit - 1) * iv, firstBar);
+    t = Math.max(grid.add(last, -(limit - 1)), firstBar);
   }
   const out: WireKline[] = [];
-  for (; t <= last && out.length < limit; t += iv) {
-    const k = get(t);
+  for (; t <= last && out.length < limit; ) {
+    const next = grid.add(t, 1);
+    const k = get(t, next - t);
     if (k !== null) out.push(k);
+    t = next;
   }
   return out;
 }
@@ -131,6 +152,7 @@ function bars(
 function weightOf(path: string, p: Params): number {
   switch (path) {
     case '/fapi/v1/klines':
+    case '/fapi/v1/continuousKlines':
     case '/fapi/v1/markPriceKlines':
     case '/fapi/v1/premiumIndexKlines':
     case '/fapi/v1/indexPriceKlines': {
@@ -159,8 +181,21 @@ function route(ctx: RestContext, path: string, p: Params, now: number): unknown 
       return exchangeInfo(ctx, now);
     case '/fapi/v1/klines': {
       const symbol = requireSymbol(market, p);
-      const iv = requireInterval(p);
-      return bars(market, (t) => market.kline(symbol, iv, t, now), iv, p, now);
+      const grid = requireInterval(p);
+      return bars(market, (t, iv) => market.kline(symbol, iv, t, now), grid, p, now);
+    }
+    case '/fapi/v1/continuousKlines': {
+      // Every symbol served is a perpetual whose pair is its own name.
+      const pair = requireSymbol(market, p, 'pair');
+      const contractType = p.str('contractType');
+      if (contractType === undefined) {
+        throw new ApiError(400, -1102, `Mandatory parameter 'contractType' was not sent, was empty/null, or malformed.`);
+      }
+      if (contractType !== 'PERPETUAL') {
+        throw new ApiError(400, -1130, `Data sent for parameter 'contractType' is not valid.`);
+      }
+      const grid = requireInterval(p);
+      return bars(market, (t, iv) => market.kline(pair, iv, t, now), grid, p, now);
     }
     case '/fapi/v1/markPriceKlines':
     case '/fapi/v1/premiumIndexKlines':
@@ -171,8 +206,8 @@ function route(ctx: RestContext, path: string, p: Params, now: number): unknown 
           ? 'premium'
           : 'index';
       const symbol = requireSymbol(market, p, kind === 'index' ? 'pair' : 'symbol');
-      const iv = requireInterval(p);
-      return bars(market, (t) => market.priceKline(kind, symbol, iv, t, now), iv, p, now);
+      const grid = requireInterval(p);
+      return bars(market, (t, iv) => market.priceKline(kind, symbol, iv, t, now), grid, p, now);
     }
     case '/fapi/v1/aggTrades':
       return aggTrades(ctx, p, now);
@@ -343,7 +378,7 @@ export function createRestHandler(ctx: RestContext): (req: IncomingMessage, res:
         if (used < f.count) {
           ctx.burstUsed.set(f, used + 1);
           const v = ctx.limiter.refused(ip, now);
-          reject(ctx, res, v.status, v.retryAfterSec, v.used);
+          reject(ctx, res, v);
           return;
         }
       } else if (f.kind === 'http5xx' && ctx.rng.next() < f.probability) {
@@ -354,7 +389,7 @@ export function createRestHandler(ctx: RestContext): (req: IncomingMessage, res:
     }
     const verdict = ctx.limiter.check(ip, weightOf(path, p), path === '/fapi/v1/fundingRate', now);
     if (verdict.status !== 200) {
-      reject(ctx, res, verdict.status, verdict.retryAfterSec, verdict.used);
+      reject(ctx, res, verdict);
       return;
     }
     try {
@@ -369,16 +404,20 @@ export function createRestHandler(ctx: RestContext): (req: IncomingMessage, res:
   };
 }
 
-function reject(ctx: RestContext, res: ServerResponse, status: number, retryAfter: number, used: number): void {
-  if (status === 418) {
+function reject(ctx: RestContext, res: ServerResponse, verdict: RateVerdict): void {
+  const { bannedUntil, used, retryAfterSec: retryAfter } = verdict;
+  if (verdict.status === 418) {
     ctx.stats.responses418++;
-    send(res, 418, { code: -1003, msg: `Way too many requests; IP banned for ${retryAfter} s.` }, used, retryAfter);
+    send(res, 418, { code: -1003, msg: `Way too many requests; IP banned until ${bannedUntil}.` }, used, retryAfter);
   } else {
     ctx.stats.responses429++;
     send(
       res,
       429,
-      { code: -1003, msg: `Too many requests; current limit is ${ctx.weightLimitPerMinute} request weight per minute.` },
+      {
+        code: -1003,
+        msg: `Too many requests; current limit is ${ctx.weightLimitPerMinute} requests per minute. Please use the websocket for live updates to avoid polling the API.`,
+      },
       used,
       retryAfter,
     );

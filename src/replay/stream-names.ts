@@ -19,10 +19,25 @@ export interface ParsedStream {
   readonly interval?: string;
   /** Kline interval length (ms), kline streams only. */
   readonly intervalMs?: number;
+  /** Push cadence (ms) of the diff and partial depth streams: 100, 250 (the default) or 500. */
+  readonly speedMs?: number;
 }
 
-const DEPTH_SPEEDS = new Set(['', '@100ms', '@250ms', '@500ms', '@0ms']);
-const PARTIAL_SPEEDS = new Set(['', '@100ms', '@250ms', '@500ms']);
+/** Depth speed suffix → push cadence (ms). `@0ms` (real time, undocumented) is served at the 100 ms cadence. */
+const DEPTH_SPEEDS: ReadonlyMap<string, number> = new Map([
+  ['', 250],
+  ['@250ms', 250],
+  ['@500ms', 500],
+  ['@100ms', 100],
+  ['@0ms', 100],
+]);
+const PARTIAL_SPEEDS: ReadonlyMap<string, number> = new Map([
+  ['', 250],
+  ['@250ms', 250],
+  ['@500ms', 500],
+  ['@100ms', 100],
+]);
+const SPEED_SUFFIX: Readonly<Record<number, string>> = { 100: '@100ms', 250: '', 500: '@500ms' };
 
 /**
  * Parses a stream name such as `btcusdt@kline_1m` or `btcusdt@depth20@100ms`; `null` when it is not one the
@@ -30,7 +45,8 @@ const PARTIAL_SPEEDS = new Set(['', '@100ms', '@250ms', '@500ms']);
  *
  * @example
  * ```ts
- * parseStream('btcusdt@depth')?.canonical; // 'btcusdt@depth@100ms'
+ * parseStream('btcusdt@depth@0ms')?.canonical; // 'btcusdt@depth@100ms'
+ * parseStream('btcusdt@depth')?.speedMs; // 250
  * parseStream('btcusdt@kline_5m')?.intervalMs; // 300000
  * ```
  */
@@ -51,12 +67,14 @@ export function parseStream(name: string): ParsedStream | null {
   }
   if (rest.startsWith('depth')) {
     const tail = rest.slice(5);
-    if (DEPTH_SPEEDS.has(tail)) {
-      return { symbol, kind: 'depth', canonical: `${symbol}@depth@100ms`, root: 'public' };
+    const speedMs = DEPTH_SPEEDS.get(tail);
+    if (speedMs !== undefined) {
+      return { symbol, kind: 'depth', canonical: `${symbol}@depth${SPEED_SUFFIX[speedMs]}`, root: 'public', speedMs };
     }
     for (const lv of ['5', '10', '20']) {
-      if (tail.startsWith(lv) && PARTIAL_SPEEDS.has(tail.slice(lv.length))) {
-        return { symbol, kind: `depth${lv}`, canonical: `${symbol}@depth${lv}@100ms`, root: 'public' };
+      const speed = tail.startsWith(lv) ? PARTIAL_SPEEDS.get(tail.slice(lv.length)) : undefined;
+      if (speed !== undefined) {
+        return { symbol, kind: `depth${lv}`, canonical: `${symbol}@depth${lv}${SPEED_SUFFIX[speed]}`, root: 'public', speedMs: speed };
       }
     }
   }

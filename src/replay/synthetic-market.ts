@@ -53,6 +53,7 @@ const UPDATE_ID0 = 5_000_000_000_000;
 const STEP_MS = 100;
 const MINUTE_CACHE = 3000;
 const KLINE_CACHE = 300_000;
+const BOOK_CACHE = 8;
 
 interface Minute {
   /** Number of trades. */
@@ -108,8 +109,8 @@ class SimSymbol {
   private readonly minutes = new Map<number, Minute>();
   private readonly klines = new Map<number, Agg>();
   private readonly priceKlines = new Map<string, PriceAgg>();
-  private lastBook: Book | undefined;
-  private prevBook: Book | undefined;
+  /** The few most recent books (the 100/250/500 ms depth streams need steps up to 5 apart). */
+  private readonly books = new Map<number, Book>();
 
   constructor(
     readonly symbol: string,
@@ -448,8 +449,8 @@ class SimSymbol {
   }
 
   book(k: number): Book {
-    if (this.lastBook?.k === k) return this.lastBook;
-    if (this.prevBook?.k === k) return this.prevBook;
+    const hit = this.books.get(k);
+    if (hit !== undefined) return hit;
     const mid = this.lastTicks(this.m.start + k * STEP_MS);
     const L = this.m.bookLevels;
     const bidPx: number[] = [];
@@ -473,10 +474,8 @@ class SimSymbol {
       }
     }
     const b: Book = { k, bidPx, bidQty, askPx, askQty };
-    if (this.lastBook === undefined || k > this.lastBook.k) {
-      this.prevBook = this.lastBook;
-      this.lastBook = b;
-    }
+    if (this.books.size >= BOOK_CACHE) this.books.delete(this.books.keys().next().value as number);
+    this.books.set(k, b);
     return b;
   }
 
@@ -685,8 +684,10 @@ interface Wants {
   aggTrade: boolean;
   klines: number[];
   klineNames: string[];
-  depth: boolean;
-  partial: number[];
+  /** Push cadences (ms) of the wanted diff-depth streams, with their canonical names. */
+  depth: { speed: number; name: string }[];
+  /** Wanted partial-book streams: levels, cadence (ms), canonical name. */
+  partial: { lv: number; speed: number; name: string }[];
   bookTicker: boolean;
   mark1s: boolean;
   mark3s: boolean;
@@ -697,13 +698,12 @@ function wantsOf(lower: string, streams: ReadonlySet<string>): Wants | null {
     aggTrade: streams.has(`${lower}@aggTrade`),
     klines: [],
     klineNames: [],
-    depth: streams.has(`${lower}@depth@100ms`),
+    depth: [],
     partial: [],
     bookTicker: streams.has(`${lower}@bookTicker`),
     mark1s: streams.has(`${lower}@markPrice@1s`),
     mark3s: streams.has(`${lower}@markPrice`),
   };
-  for (const lv of [5, 10, 20]) if (streams.has(`${lower}@depth${lv}@100ms`)) w.partial.push(lv);
   for (const name of streams) {
     if (name.startsWith(`${lower}@kline_`)) {
       const p = parseStream(name);
@@ -711,10 +711,15 @@ function wantsOf(lower: string, streams: ReadonlySet<string>): Wants | null {
         w.klines.push(p.intervalMs);
         w.klineNames.push(p.interval ?? '');
       }
+    } else if (name.startsWith(`${lower}@depth`)) {
+      const p = parseStream(name);
+      if (p?.speedMs === undefined || p.canonical !== name) continue;
+      if (p.kind === 'depth') w.depth.push({ speed: p.speedMs, name });
+      else w.partial.push({ lv: Number(p.kind.slice(5)), speed: p.speedMs, name });
     }
   }
   const any =
-    w.aggTrade || w.depth || w.bookTicker || w.mark1s || w.mark3s || w.partial.length > 0 || w.klines.length > 0;
+    w.aggTrade || w.depth.length > 0 || w.bookTicker || w.mark1s || w.mark3s || w.partial.length > 0 || w.klines.length > 0;
   return any ? w : null;
 }
 
@@ -733,7 +738,7 @@ function emitFrames(
   const { symbol, lower } = s;
   const pd = r.priceDecimals;
   const qd = r.qtyDecimals;
-  const wantBook = w.depth || w.partial.length > 0 || w.bookTicker;
+  const wantBook = w.depth.length > 0 || w.partial.length > 0 || w.bookTicker;
   const trades = w.aggTrade;
   // Trade cursor: minute index and position of the first trade after `from`.
   let mIdx = s.minuteIndex(from + 1);
@@ -788,29 +793,35 @@ function emitFrames(
         }
       }
     }
-    if (wantBook && b % STEP_MS === 0 && b > r.start) {
-      const k = (b - r.start) / STEP_MS;
-      const prev = s.book(k - 1);
+    if (wantBook && b > r.start) {
+      const k = Math.floor((b - r.start) / STEP_MS);
       const cur = s.book(k);
       const u = s.updateId(k);
-      const pu = s.updateId(k - 1);
       const T = b - 1;
-      if (w.depth) {
+      // A stream of cadence `speed` pushes at multiples of it; its event covers the steps since its previous push.
+      for (const d of w.depth) {
+        if (b % d.speed !== 0) continue;
+        const kp = Math.floor((b - d.speed - r.start) / STEP_MS);
+        const prev = s.book(kp);
+        const pu = s.updateId(kp);
         sink(
           b,
-          `${lower}@depth@100ms`,
+          d.name,
           `{"e":"depthUpdate","E":${b},"T":${T},"s":"${symbol}","U":${pu + 1},"u":${u},"pu":${pu},"b":${s.diffSide(prev.bidPx, prev.bidQty, cur.bidPx, cur.bidQty)},"a":${s.diffSide(prev.askPx, prev.askQty, cur.askPx, cur.askQty)}}`,
         );
       }
-      for (const lv of w.partial) {
+      for (const d of w.partial) {
+        if (b % d.speed !== 0) continue;
+        const pu = s.updateId(Math.floor((b - d.speed - r.start) / STEP_MS));
         sink(
           b,
-          `${lower}@depth${lv}@100ms`,
-          `{"e":"depthUpdate","E":${b},"T":${T},"s":"${symbol}","U":${pu + 1},"u":${u},"pu":${pu},"b":${s.levelsJson(cur.bidPx, cur.bidQty, lv)},"a":${s.levelsJson(cur.askPx, cur.askQty, lv)}}`,
+          d.name,
+          `{"e":"depthUpdate","E":${b},"T":${T},"s":"${symbol}","U":${pu + 1},"u":${u},"pu":${pu},"b":${s.levelsJson(cur.bidPx, cur.bidQty, d.lv)},"a":${s.levelsJson(cur.askPx, cur.askQty, d.lv)}}`,
         );
       }
+      const prev = w.bookTicker && b % STEP_MS === 0 ? s.book(k - 1) : undefined;
       if (
-        w.bookTicker &&
+        prev !== undefined &&
         (prev.bidPx[0] !== cur.bidPx[0] ||
           prev.bidQty[0] !== cur.bidQty[0] ||
           prev.askPx[0] !== cur.askPx[0] ||

@@ -62,6 +62,8 @@ export interface WsStats {
   disconnects: number;
 }
 
+/** Canonical diff-depth stream names (`<s>@depth`, `<s>@depth@100ms`, `<s>@depth@500ms`, captured `@depth@0ms`). */
+const DIFF_DEPTH_RE = /@depth(@\d+ms)?$/;
 const PATH_RE = /^\/(public|market)\/(ws|stream)(?:\/(.*))?$/;
 
 /**
@@ -239,7 +241,7 @@ export class WsHub {
     if (list === undefined) return;
     const faults = this.o.faults();
     for (const f of faults) if (f.kind === 'stall' && time >= f.at && time < f.at + f.durationMs) return;
-    const isDiff = canonical.includes('@depth@');
+    const isDiff = DIFF_DEPTH_RE.test(canonical);
     for (const c of list) {
       if (c.closed) continue;
       let skip = false;
