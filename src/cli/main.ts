@@ -51,7 +51,12 @@ export async function main(argv: string[]): Promise<number> {
       strict: true,
     });
   } catch (e) {
-    process.stderr.write(`scalplake ${name}: ${(e as Error).message}\n${command.usage}\n`);
+    // node's messages may run over several lines (the first names the option): one line, as for every failure.
+    const reason = `${((e as Error).message ?? String(e)).split('\n')[0]}; run 'scalplake ${name} --help' for its options`;
+    if (rest.includes('--json')) {
+      process.stdout.write(`${JSON.stringify({ ok: false, error: `INVALID_ARGUMENT: ${reason}`, code: 'INVALID_ARGUMENT' })}\n`);
+    }
+    process.stderr.write(`scalplake ${name}: ${reason}\n`);
     return 2;
   }
   if (parsed.values.help) {

@@ -8,7 +8,12 @@ import type { GapEvent } from '../core/events.js';
 import { assertSymbol } from '../core/symbol.js';
 import type { TableName } from '../core/tables.js';
 import { planBulkFiles } from '../sources/files/bulk-plan.js';
-import { DATAVISION_DATA_TYPES, type DatavisionDataType } from '../sources/files/datavision-url.js';
+import {
+  DATAVISION_DAILY_INTERVALS,
+  DATAVISION_DATA_TYPES,
+  type DatavisionDataType,
+  datavisionPeriods,
+} from '../sources/files/datavision-url.js';
 import { downloadBulkFile, isMissingFile } from '../sources/files/download.js';
 import { type FileImportReport, type ImportOptions, importBronzeZip, sumReports, type ImportSummary } from './import-files.js';
 import type { Lake } from './lake.js';
@@ -60,8 +65,10 @@ export interface MissingFile {
 
 /**
  * Downloads, verifies and imports data.binance.vision files: monthly files for whole months in the range, daily
- * files for the partial months at its edges. A 404 is recorded as a missing file (its days become gaps) and the
- * job goes on; any other failure stops it with the error, leaving what was imported before it complete.
+ * files for the partial months at its edges. A monthly file the server does not have (404: the running month, or a
+ * month that ended days ago) is replaced by that month's daily files where the data type has them. A 404 is
+ * recorded as a missing file (its days become gaps) and the job goes on; any other failure stops it with the
+ * error, leaving what was imported before it complete.
  *
  * @throws `INVALID_SYMBOL`, `INVALID_ARGUMENT` (unknown data type, bad range), `CHECKSUM_MISMATCH`,
  *   `DOWNLOAD_FAILED`, and the errors of {@link importBronzeZip}.
@@ -72,6 +79,12 @@ export interface MissingFile {
  */
 export async function downloadFiles(lake: Lake, options: DownloadFilesOptions): Promise<DownloadSummary> {
   const symbol = assertSymbol(options.symbol, '--symbol');
+  const planOptions = (dataType: DatavisionDataType, interval: string | undefined) => ({
+    symbol,
+    dataType,
+    ...(interval === undefined ? {} : { interval }),
+    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+  });
   const plans = options.data.map((d) => {
     if (!(DATAVISION_DATA_TYPES as readonly string[]).includes(d) || DATA_TYPE_TABLES[d as DatavisionDataType] === undefined) {
       throw new ScalplakeError(
@@ -81,20 +94,19 @@ export async function downloadFiles(lake: Lake, options: DownloadFilesOptions): 
       );
     }
     const dataType = d as DatavisionDataType;
-    const kline = /Klines$|^klines$/.test(dataType);
-    return planBulkFiles({
-      symbol,
+    const interval = /Klines$|^klines$/.test(dataType) ? (options.interval ?? '1m') : undefined;
+    return planBulkFiles({ ...planOptions(dataType, interval), from: options.from, to: options.to }).map((f) => ({
+      file: f,
+      table: DATA_TYPE_TABLES[dataType] as TableName,
       dataType,
-      from: options.from,
-      to: options.to,
-      ...(kline ? { interval: options.interval ?? '1m' } : {}),
-      ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-    }).map((f) => ({ file: f, table: DATA_TYPE_TABLES[dataType] as TableName }));
+      interval,
+    }));
   });
   const all = plans.flat();
   const files: FileImportReport[] = [];
   const missingFiles: { url: string; from: string; to: string }[] = [];
-  for (const [index, { file, table }] of all.entries()) {
+  for (let index = 0; index < all.length; index++) {
+    const { file, table, dataType, interval } = all[index]!;
     options.onFile?.({ url: file.url, index, count: all.length });
     let downloaded: Awaited<ReturnType<typeof downloadBulkFile>>;
     try {
@@ -110,6 +122,13 @@ export async function downloadFiles(lake: Lake, options: DownloadFilesOptions): 
       });
     } catch (e) {
       if (isMissingFile(e)) {
+        // A month's file is published some days after the month ends (never for the running month), while its
+        // days are published daily: take those instead, and report the days the server has not either.
+        if (file.period === 'monthly' && datavisionPeriods(dataType).includes('daily') && isDailyInterval(interval)) {
+          const days = planBulkFiles({ ...planOptions(dataType, interval), from: file.from, to: file.to, period: 'daily' });
+          all.splice(index + 1, 0, ...days.map((f) => ({ file: f, table, dataType, interval })));
+          continue;
+        }
         missingFiles.push({ url: file.url, from: file.from, to: file.to });
         continue;
       }
@@ -118,6 +137,11 @@ export async function downloadFiles(lake: Lake, options: DownloadFilesOptions): 
     files.push(await importBronzeZip(lake, downloaded.key, downloaded.sha256, file.url, { ...options, symbol, table }));
   }
   return { files, totals: sumReports(files), missingFiles };
+}
+
+/** Whether data.binance.vision publishes daily files of this kline interval (no interval: not a kline type). */
+function isDailyInterval(interval: string | undefined): boolean {
+  return interval === undefined || (DATAVISION_DAILY_INTERVALS as readonly string[]).includes(interval);
 }
 
 /** Gap events of a download summary, flattened. */

@@ -104,3 +104,47 @@ describe('downloadFiles against a local data.binance.vision', () => {
     ]);
   });
 });
+
+describe('downloadFiles when a whole month has no monthly file yet', () => {
+  it('falls back to the daily files of that month (the current month, or one that just ended) and reports only the days missing', async () => {
+    // October 2019 is whole in the range, but only daily files are published (as for the running month, or in the
+    // first days after a month ends, before data.binance.vision publishes its monthly file).
+    const oct1 = Date.UTC(2019, 9, 1);
+    publish('daily/klines/BTCUSDT/1m', 'BTCUSDT-1m-2019-10-01.zip', klinesDay(oct1));
+    publish('daily/klines/BTCUSDT/1m', 'BTCUSDT-1m-2019-10-02.zip', klinesDay(oct1 + 86_400_000, 5));
+    const lakeDir = join(dir, 'lake');
+    const summary = await downloadFiles(openLake(lakeDir), {
+      symbol: 'BTCUSDT',
+      data: ['klines'],
+      from: '2019-10-01',
+      to: '2019-10-31',
+      baseUrl: server.baseUrl,
+    });
+    expect(server.hits.get(`${PREFIX}/monthly/klines/BTCUSDT/1m/BTCUSDT-1m-2019-10.zip.CHECKSUM`)).toBe(1);
+    expect(summary.files.map((f) => f.bronzeKey)).toEqual([
+      'bronze/datavision/futures/um/daily/klines/BTCUSDT/1m/BTCUSDT-1m-2019-10-01.zip',
+      'bronze/datavision/futures/um/daily/klines/BTCUSDT/1m/BTCUSDT-1m-2019-10-02.zip',
+    ]);
+    expect(summary.totals.rowsWritten).toBe(1440 + 1439);
+    // The days the server has no daily file for either: Oct 3rd to 31st, one entry per day.
+    expect(summary.missingFiles).toHaveLength(29);
+    expect(summary.missingFiles[0]).toEqual({
+      url: `${server.baseUrl}${PREFIX}/daily/klines/BTCUSDT/1m/BTCUSDT-1m-2019-10-03.zip`,
+      from: '2019-10-03',
+      to: '2019-10-03',
+    });
+    expect(summary.missingFiles.at(-1)?.from).toBe('2019-10-31');
+  });
+
+  it('reports a monthly-only file (fundingRate) as missing without looking for daily ones', async () => {
+    const summary = await downloadFiles(openLake(join(dir, 'lake')), {
+      symbol: 'BTCUSDT',
+      data: ['fundingRate'],
+      from: '2024-01-01',
+      to: '2024-01-31',
+      baseUrl: server.baseUrl,
+    });
+    expect(summary.missingFiles.map((m) => [m.from, m.to])).toEqual([['2024-01-01', '2024-01-31']]);
+    expect([...server.hits.keys()].filter((p) => p.includes('/daily/'))).toEqual([]);
+  });
+});

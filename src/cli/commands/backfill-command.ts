@@ -1,8 +1,9 @@
+import { createRunEvents } from '../../core/events.js';
 import { formatUtc } from '../../core/time.js';
 import { backfill } from '../../lake/backfill.js';
 import { openLake } from '../../lake/lake.js';
 import type { Command } from '../main.js';
-import { optionalFlag, printSummary, requireFlag } from './import-command.js';
+import { optionalFlag, optionalTime, printSummary, requireFlag, requireList, requireTime } from './import-command.js';
 
 /** `scalplake backfill`. */
 export const backfillCommand: Command = {
@@ -25,16 +26,21 @@ stored row. REST serves aggTrades of the last 24 hours only: older ones need the
   },
   async run({ values, out, signal }) {
     const lake = openLake(requireFlag(values, 'lake'));
+    // Progress of the REST runs on a terminal (the bulk part reports its files when done).
+    const events = createRunEvents();
+    events.on('progress', (p) => out.progress(p));
     const report = await backfill(lake, {
       symbol: requireFlag(values, 'symbol'),
-      data: requireFlag(values, 'data').split(',').map((s) => s.trim()).filter(Boolean),
-      from: requireFlag(values, 'from'),
-      to: optionalFlag(values, 'to'),
+      data: requireList(values, 'data'),
+      from: requireTime(values, 'from'),
+      to: optionalTime(values, 'to'),
       restUrl: optionalFlag(values, 'rest-url'),
       bulkBaseUrl: optionalFlag(values, 'base-url'),
       bulk: values['no-bulk'] !== true,
+      events,
       signal,
     });
+    out.endProgress();
     if (report.bulk) printSummary(out, report.bulk);
     for (const r of report.rest) {
       out.line(`REST ${r.data} → ${r.table}: ${formatUtc(r.restFrom)} → ${formatUtc(r.restTo)}, ${r.restRows} rows, ${r.rowsWritten} new, ${r.quarantined} quarantined`);

@@ -1,7 +1,7 @@
 import { downloadFiles } from '../../lake/download-files.js';
 import { openLake } from '../../lake/lake.js';
 import type { Command } from '../main.js';
-import { optionalFlag, printSummary, requireFlag } from './import-command.js';
+import { optionalFlag, printSummary, requireFlag, requireList, requireTime } from './import-command.js';
 
 /** `scalplake download`. */
 export const downloadCommand: Command = {
@@ -11,8 +11,9 @@ export const downloadCommand: Command = {
 
 Plans monthly files for whole months in the range and daily files otherwise (fundingRate is monthly only, bookDepth
 daily only), verifies each zip's sha256 against its .CHECKSUM before importing, keeps the zip in bronze, and imports
-it. Re-running resumes: verified zips are not downloaded again and imported ones are skipped. A file the server does
-not have (404) is reported as missing and the run goes on.
+it. Re-running resumes: verified zips are not downloaded again and imported ones are skipped. A month whose monthly
+file is not published (the running month, or one that ended days ago) is fetched as daily files. A file the server
+does not have (404) is reported as missing and the run goes on. --from and --to are UTC days, both included.
 Data types: klines, aggTrades, fundingRate, markPriceKlines, indexPriceKlines, premiumIndexKlines, bookDepth.`,
   options: {
     lake: { type: 'string' },
@@ -27,9 +28,9 @@ Data types: klines, aggTrades, fundingRate, markPriceKlines, indexPriceKlines, p
     const lake = openLake(requireFlag(values, 'lake'));
     const summary = await downloadFiles(lake, {
       symbol: requireFlag(values, 'symbol'),
-      data: requireFlag(values, 'data').split(',').map((s) => s.trim()).filter(Boolean),
-      from: requireFlag(values, 'from'),
-      to: requireFlag(values, 'to'),
+      data: requireList(values, 'data'),
+      from: requireTime(values, 'from'),
+      to: requireTime(values, 'to'),
       interval: optionalFlag(values, 'interval'),
       baseUrl: optionalFlag(values, 'base-url'),
       signal,

@@ -1,8 +1,9 @@
+import { createRunEvents } from '../../core/events.js';
 import { formatUtc } from '../../core/time.js';
 import { buildGoldTable } from '../../lake/build-gold-table.js';
 import { openLake } from '../../lake/lake.js';
 import type { Command } from '../main.js';
-import { optionalFlag, requireFlag } from './import-command.js';
+import { optionalFlag, optionalTime, requireFlag } from './import-command.js';
 
 /** `scalplake gold`. */
 export const goldCommand: Command = {
@@ -23,12 +24,23 @@ columns null).`,
   async run({ values, out, signal }) {
     const lake = openLake(requireFlag(values, 'lake'));
     const symbol = optionalFlag(values, 'symbol');
+    const from = optionalTime(values, 'from');
+    const to = optionalTime(values, 'to');
+    // Progress on a terminal: one partition (a UTC day) becomes visible at a time.
+    const events = createRunEvents();
+    let rows = 0;
+    events.on('flush', (f) => {
+      rows += f.rows;
+      out.progress({ stage: 'gold', rows, detail: `gold ${f.files.at(-1) ?? f.table}` });
+    });
     const reports = await buildGoldTable(lake, {
       symbols: symbol === undefined ? undefined : [symbol],
-      from: optionalFlag(values, 'from'),
-      to: optionalFlag(values, 'to'),
+      from,
+      to,
+      events,
       signal,
     });
+    out.endProgress();
     for (const r of reports) {
       out.line(
         `${r.symbol}: ${formatUtc(r.from)} → ${formatUtc(r.to)}, ${r.rows} rows (written ${r.rowsWritten}, unchanged ${r.unchanged}), ` +

@@ -1,6 +1,6 @@
 import { TABLE_NAMES, type TableName } from '../../core/tables.js';
 import { ScalplakeError } from '../../core/errors.js';
-import { formatUtc } from '../../core/time.js';
+import { formatUtc, requireUtcMillis } from '../../core/time.js';
 import { importFiles } from '../../lake/import-files.js';
 import { openLake } from '../../lake/lake.js';
 import type { CsvFormat } from '../../sources/files/detect-format.js';
@@ -23,6 +23,30 @@ export function requireFlag(values: Record<string, unknown>, name: string): stri
 export function optionalFlag(values: Record<string, unknown>, name: string): string | undefined {
   const v = values[name];
   return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** Reads a required comma-separated list flag (`--data klines,aggTrades`) or throws `INVALID_ARGUMENT` naming it. */
+export function requireList(values: Record<string, unknown>, name: string): string[] {
+  const raw = requireFlag(values, name);
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (list.length === 0) {
+    throw new ScalplakeError('INVALID_ARGUMENT', `--${name} ${JSON.stringify(raw)} names no data type`, { context: { flag: name } });
+  }
+  return list;
+}
+
+/** Reads an optional time flag (`--from`, `--to`), checked here so that a bad one fails naming the flag. */
+export function optionalTime(values: Record<string, unknown>, name: string): string | undefined {
+  const v = optionalFlag(values, name);
+  if (v !== undefined) requireUtcMillis(v, `--${name}`);
+  return v;
+}
+
+/** Reads a required time flag (see {@link optionalTime}). */
+export function requireTime(values: Record<string, unknown>, name: string): string {
+  const v = requireFlag(values, name);
+  requireUtcMillis(v, `--${name}`);
+  return v;
 }
 
 /** Checks a `--table` value. */
@@ -67,11 +91,12 @@ export function printSummary(out: CliOutput, summary: ImportSummary): void {
 /** `scalplake import`. */
 export const importCommand: Command = {
   summary: 'import local CSV/zip files or zip URLs into bronze and silver',
-  usage: `Usage: scalplake import --lake DIR [--symbol S] [--format auto|datavision|cdd|kaggle] [--table T] [--interval 1m] [--json] FILE_OR_URL...
+  usage: `Usage: scalplake import --lake DIR [--symbol S] [--format auto|datavision|cdd|kaggle] [--table T] [--interval 1m] [--force] [--json] FILE_OR_URL...
 
 Imports each file into the lake: the original into bronze (a zip is verified against the .CHECKSUM beside it or at
 URL.CHECKSUM first), rows into silver (validated, deduplicated, upserted by key), bad rows into quarantine.
-Re-importing the same bytes is skipped; importing overlapping data never duplicates rows.`,
+Re-importing the same bytes is skipped (--force imports them again; an upsert, so nothing is duplicated); importing
+overlapping data never duplicates rows.`,
   options: {
     lake: { type: 'string' },
     symbol: { type: 'string' },

@@ -1,9 +1,41 @@
+import { ScalplakeError } from '../../core/errors.js';
 import { formatUtc } from '../../core/time.js';
 import { ingestLive } from '../../lake/ingest-live.js';
 import { openLake } from '../../lake/lake.js';
 import { parseDuration } from '../../replay/fault-plan.js';
 import type { Command } from '../main.js';
 import { optionalFlag, requireFlag } from './import-command.js';
+
+/** Reads a duration flag: a positive number with its unit (`90s`, `10m`, `1.5h`; a bare number is refused, not read as ms). */
+function durationFlag(values: Record<string, unknown>, name: string): number | undefined {
+  const raw = optionalFlag(values, name);
+  if (raw === undefined) return undefined;
+  const ms = /^\s*\d+(?:\.\d+)?(?:ms|s|m|h|d)\s*$/.test(raw) ? parseDuration(raw) : 0;
+  if (!(ms > 0)) {
+    throw new ScalplakeError('INVALID_ARGUMENT', `--${name} ${JSON.stringify(raw)} is not a duration like 250ms, 90s, 10m or 2h`, {
+      context: { [name]: raw },
+    });
+  }
+  return ms;
+}
+
+/** The longest delay `setTimeout` takes; a longer one fires at once (after 1 ms) with a warning. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** Calls `fn` after `ms` (any length, e.g. `--duration 30d`); returns the cancel function. */
+function after(ms: number, fn: () => void): () => void {
+  let timer: NodeJS.Timeout;
+  const end = Date.now() + ms;
+  const arm = (left: number) => {
+    timer = setTimeout(() => {
+      const rest = end - Date.now();
+      if (rest > 0) arm(rest);
+      else fn();
+    }, Math.min(left, MAX_TIMEOUT_MS));
+  };
+  arm(ms);
+  return () => clearTimeout(timer);
+}
 
 /** `scalplake live`. */
 export const liveCommand: Command = {
@@ -28,17 +60,21 @@ drains: holes are repaired, buffered rows written, then it exits.`,
     const lake = openLake(requireFlag(values, 'lake'));
     const drain = new AbortController();
     signal.addEventListener('abort', () => drain.abort(), { once: true });
-    const duration = optionalFlag(values, 'duration');
-    const timer = duration === undefined ? undefined : setTimeout(() => drain.abort(), parseDuration(duration));
-    const flushEvery = optionalFlag(values, 'flush-every');
-    const streams = optionalFlag(values, 'streams');
+    const duration = durationFlag(values, 'duration');
+    const flushEvery = durationFlag(values, 'flush-every');
+    const streamsFlag = optionalFlag(values, 'streams');
+    const streams = streamsFlag?.split(',').map((s) => s.trim()).filter(Boolean);
+    if (streams?.length === 0) {
+      throw new ScalplakeError('INVALID_ARGUMENT', `--streams ${JSON.stringify(streamsFlag)} names no stream`, { context: { streams: streamsFlag } });
+    }
+    const cancel = duration === undefined ? undefined : after(duration, () => drain.abort());
     try {
       const report = await ingestLive(lake, {
         symbol: requireFlag(values, 'symbol'),
         restUrl: optionalFlag(values, 'rest-url') ?? 'https://fapi.binance.com',
         wsUrl: optionalFlag(values, 'ws-url') ?? 'wss://fstream.binance.com',
-        streams: streams?.split(',').map((s) => s.trim()),
-        flushIntervalMs: flushEvery === undefined ? undefined : parseDuration(flushEvery),
+        streams,
+        flushIntervalMs: flushEvery,
         drainSignal: drain.signal,
         onMarker: (m) => out.line(`${formatUtc(m.at)} ${m.type} ${m.scope}: ${m.reason}`),
       });
@@ -49,7 +85,7 @@ drains: holes are repaired, buffered rows written, then it exits.`,
       out.result({ ok: true, ...report });
       return 0;
     } finally {
-      if (timer) clearTimeout(timer);
+      cancel?.();
     }
   },
 };
