@@ -61,6 +61,8 @@ export interface IngestLiveReport {
   readonly quarantined: number;
   /** Reconnects after drops or stalls. */
   readonly reconnects: number;
+  /** WebSocket connections that opened (0: the WebSocket server was never reached). */
+  readonly connections: number;
   /** REST repairs run, and rows they brought, per table. */
   readonly repairs: number;
   /** Rows obtained through REST repairs, per table. */
@@ -209,6 +211,7 @@ export async function ingestLive(lake: Lake, options: IngestLiveOptions): Promis
     bronze: bronzeCount,
     quarantined,
     reconnects: live.stats.reconnects,
+    connections: live.stats.connections,
     repairs: live.stats.repairs,
     repaired: { ...live.stats.repaired },
     markers,

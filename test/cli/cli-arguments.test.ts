@@ -121,6 +121,30 @@ describe('scalplake live durations', () => {
     expect(stderrLines()).toEqual(['scalplake live: INVALID_ARGUMENT: --streams " ," names no stream']);
   });
 
+  it('fails with WS_UNAVAILABLE, naming the URL, when no WebSocket connection ever opened', async () => {
+    const { startReplayExchange, syntheticMarket, realClock } = await import('../../src/replay/index.js');
+    const { createServer } = await import('node:net');
+    // A loopback port with nothing listening: bind, note it, close.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const now = Math.floor(Date.now() / 60_000) * 60_000;
+    const ex = await startReplayExchange({ market: syntheticMarket({ seed: 3, symbols: ['BTCUSDT'], start: now - 3_600_000 }), clock: realClock({ start: now }) });
+    try {
+      const wsUrl = `ws://127.0.0.1:${port}`;
+      const code = await main(['live', '--lake', join(dir, 'lake'), '--symbol', 'BTCUSDT', '--streams', 'kline_1m', '--duration', '1500ms',
+        '--rest-url', ex.restUrl, '--ws-url', wsUrl, '--json']);
+      expect(code).not.toBe(0);
+      const last = stderrLines().at(-1)!;
+      expect(last).toMatch(/^scalplake live: WS_UNAVAILABLE: /);
+      expect(last).toContain(wsUrl);
+      expect(JSON.parse(stdout.join(''))).toMatchObject({ ok: false, code: 'WS_UNAVAILABLE' });
+    } finally {
+      await ex.close();
+    }
+  });
+
   it('runs for a --duration longer than setTimeout can wait (30d) instead of stopping at once', async () => {
     const { startReplayExchange, syntheticMarket, realClock } = await import('../../src/replay/index.js');
     const now = Math.floor(Date.now() / 60_000) * 60_000;

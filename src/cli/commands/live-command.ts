@@ -46,7 +46,8 @@ export const liveCommand: Command = {
 Connects to /market (kline, aggTrade, markPrice) and /public (depth, bookTicker), writes raw frames to bronze and
 records to silver on a flush schedule, and repairs gaps after reconnects and stalls through REST before newer rows
 are written. It resumes from the lake's last rows, so a restart leaves no hole. Ctrl-C (or the end of --duration)
-drains: holes are repaired, buffered rows written, then it exits.`,
+drains: holes are repaired, buffered rows written, then it exits (with WS_UNAVAILABLE, non-zero, if no WebSocket
+connection ever opened).`,
   options: {
     lake: { type: 'string' },
     symbol: { type: 'string' },
@@ -67,12 +68,13 @@ drains: holes are repaired, buffered rows written, then it exits.`,
     if (streams?.length === 0) {
       throw new ScalplakeError('INVALID_ARGUMENT', `--streams ${JSON.stringify(streamsFlag)} names no stream`, { context: { streams: streamsFlag } });
     }
+    const wsUrl = optionalFlag(values, 'ws-url') ?? 'wss://fstream.binance.com';
     const cancel = duration === undefined ? undefined : after(duration, () => drain.abort());
     try {
       const report = await ingestLive(lake, {
         symbol: requireFlag(values, 'symbol'),
         restUrl: optionalFlag(values, 'rest-url') ?? 'https://fapi.binance.com',
-        wsUrl: optionalFlag(values, 'ws-url') ?? 'wss://fstream.binance.com',
+        wsUrl,
         streams,
         flushIntervalMs: flushEvery,
         drainSignal: drain.signal,
@@ -82,6 +84,15 @@ drains: holes are repaired, buffered rows written, then it exits.`,
       out.line(
         `bronze ${report.bronze} payloads, quarantined ${report.quarantined}, reconnects ${report.reconnects}, REST repairs ${report.repairs}`,
       );
+      if (report.connections === 0) {
+        // A cron job must not see success when the WebSocket server was never reached (silver then holds only what
+        // REST repairs fetched, and nothing for the streams REST cannot replay).
+        throw new ScalplakeError(
+          'WS_UNAVAILABLE',
+          `no WebSocket connection to ${wsUrl} opened during the run (${report.reconnects} reconnect attempts); silver holds only what REST repairs fetched`,
+          { context: { wsUrl, reconnects: report.reconnects } },
+        );
+      }
       out.result({ ok: true, ...report });
       return 0;
     } finally {

@@ -187,6 +187,8 @@ export interface LiveStats extends RunCounters {
   repairs: number;
   /** Reconnects (after a drop or a stall). */
   reconnects: number;
+  /** WebSocket connections that opened (0: the WebSocket server was never reached). */
+  connections: number;
 }
 
 type Handler = 'kline' | 'aggTrade' | 'markPrice' | 'depth' | 'partial' | 'bookTicker';
@@ -244,7 +246,7 @@ const TABLE_OF: Readonly<Record<Handler, string>> = {
  * ```
  */
 export function liveIngest(options: LiveIngestOptions): LiveIngest {
-  const stats: LiveStats = { rowsIn: 0, rowsOut: 0, duplicates: 0, invalid: 0, late: 0, repaired: {}, repairs: 0, reconnects: 0 };
+  const stats: LiveStats = { rowsIn: 0, rowsOut: 0, duplicates: 0, invalid: 0, late: 0, repaired: {}, repairs: 0, reconnects: 0, connections: 0 };
   return {
     stats,
     [Symbol.asyncIterator]: () => run(options, stats)[Symbol.asyncIterator](),
@@ -792,6 +794,7 @@ async function* run(o: LiveIngestOptions, stats: LiveStats): AsyncGenerator<Live
   } finally {
     stopSockets.abort();
     for (const c of clients) c.close();
+    stats.connections = clients.reduce((n, c) => n + c.opened, 0);
     o.signal?.removeEventListener('abort', onAbort);
     o.drainSignal?.removeEventListener('abort', onDrain);
   }

@@ -139,6 +139,8 @@ interface Conn {
  * ```
  */
 export class BinanceWsClient {
+  /** WebSocket connections that actually opened (a handshake completed), initial, rotations and reconnects. */
+  opened = 0;
   /** Counters. */
   readonly stats: WsClientStats = { frames: 0, malformed: 0, reconnects: 0, rotations: 0, stalls: 0, messagesSent: 0 };
   private readonly o: BinanceWsClientOptions;
@@ -219,6 +221,7 @@ export class BinanceWsClient {
     const ws = new WebSocket(url, { perMessageDeflate: false, ...this.o.wsOptions });
     const conn: Conn = { id, ws, openedAt: this.now(), lastMessageAt: Date.now(), delivered: false, closed: false };
     ws.on('open', () => {
+      this.opened++;
       conn.openedAt = this.now();
       conn.lastMessageAt = Date.now();
       void this.subscribe(conn);
