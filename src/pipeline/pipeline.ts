@@ -24,7 +24,12 @@ export interface PipelinePlan {
 
 /** Options of {@link RunnablePipeline.run}. */
 export interface RunOptions {
-  /** Aborts the run: the source stops, buffered rows already handed to the sink are flushed or discarded by it. */
+  /**
+   * Aborts the run: the source is not read again, buffered rows already handed to the sink are flushed or discarded
+   * by it. `done` then resolves with status `aborted` when every stage stops quietly, or rejects with `ABORTED` when
+   * a stage throws on the abort (the built-in sources, operators and the silver sink check the signal and do) or
+   * when the signal was aborted before the run started (nothing is read).
+   */
   readonly signal?: AbortSignal;
   /** Minimum milliseconds between two `progress` events (default 500). */
   readonly progressIntervalMs?: number;

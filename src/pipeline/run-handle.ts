@@ -51,7 +51,9 @@ export class RunHandle extends EventEmitter<RunEventMap> {
     this.#ctx = { signal: this.#controller.signal, events: this, counters: emptyCounters(), notes: new Map() };
     this.on('gap', (g) => this.#gaps.push(g));
     const progressEvery = options.progressIntervalMs ?? 500;
-    this.done = this.#run(source, operators, sink, progressEvery);
+    // Start on the next microtask, so that listeners attached right after `run()` returns see every event, even
+    // one a stage emits synchronously when it starts.
+    this.done = Promise.resolve().then(() => this.#run(source, operators, sink, progressEvery));
     // The caller may only listen to events; the rejection is still delivered to whoever awaits `done`.
     this.done.catch(() => {});
   }
@@ -77,19 +79,33 @@ export class RunHandle extends EventEmitter<RunEventMap> {
     const ctx = this.#ctx;
     let sinkReport: SinkReport | undefined;
     try {
+      // Aborted before any stage ran (a signal already aborted, or abort() right after run()): nothing is read or
+      // written, and `done` rejects with ABORTED, as the built-in stages do when they start on an aborted signal.
+      if (this.#controller.signal.aborted) throw this.#aborted(this.#controller.signal.reason);
       let stream = this.#count(source.read(ctx), this.#stage(source.name, 'source'), progressEvery, true);
       for (const op of operators) stream = this.#count(op.apply(stream, ctx), this.#stage(op.name, 'operator'), 0, false);
-      sinkReport = await sink.write(this.#count(stream, this.#stage(sink.name, 'sink'), 0, false), ctx);
+      const input = this.#count(stream, this.#stage(sink.name, 'sink'), 0, false);
+      try {
+        sinkReport = await sink.write(input, ctx);
+      } catch (error) {
+        await input.return(undefined).catch(() => {});
+        throw error;
+      }
+      // A sink may stop pulling before the end without closing its input: close it, so that every stage
+      // upstream (files, sockets) is released before the run settles.
+      await input.return(undefined);
       return this.#report(this.#controller.signal.aborted ? 'aborted' : 'ok', sinkReport);
     } catch (error) {
-      if (this.#controller.signal.aborted && !isScalplakeError(error)) {
-        throw new ScalplakeError('ABORTED', `Pipeline "${this.pipelineName}" was aborted`, {
-          cause: error,
-          context: { pipeline: this.pipelineName },
-        });
-      }
+      if (this.#controller.signal.aborted && !isScalplakeError(error)) throw this.#aborted(error);
       throw error;
     }
+  }
+
+  #aborted(cause: unknown): ScalplakeError {
+    return new ScalplakeError('ABORTED', `Pipeline "${this.pipelineName}" was aborted`, {
+      cause,
+      context: { pipeline: this.pipelineName },
+    });
   }
 
   #stage(name: string, kind: StageReport['kind']): MutableStage {
@@ -103,11 +119,13 @@ export class RunHandle extends EventEmitter<RunEventMap> {
     stage: MutableStage,
     progressEvery: number,
     isSource: boolean,
-  ): AsyncIterable<Batch<unknown>> {
+  ): AsyncGenerator<Batch<unknown>> {
     const counters = this.#ctx.counters;
     const it = input[Symbol.asyncIterator]();
     try {
       for (;;) {
+        // An aborted run reads nothing more from its source (also when the abort came before its first batch).
+        if (isSource && this.#ctx.signal.aborted) return;
         const t0 = performance.now();
         const next = await it.next();
         stage.cumulativeMs += performance.now() - t0;
@@ -117,16 +135,14 @@ export class RunHandle extends EventEmitter<RunEventMap> {
         stage.rows += batch.length;
         if (isSource) {
           counters.rowsIn += batch.length;
-          if (progressEvery > 0) {
-            const now = Date.now();
-            if (now - this.#lastProgress >= progressEvery) {
-              this.#lastProgress = now;
-              this.emit('progress', { stage: stage.name, rows: stage.rows });
-            }
+          // `progressIntervalMs: 0` means a progress event for every batch.
+          const now = Date.now();
+          if (now - this.#lastProgress >= progressEvery) {
+            this.#lastProgress = now;
+            this.emit('progress', { stage: stage.name, rows: stage.rows });
           }
         }
         yield batch;
-        if (isSource && this.#ctx.signal.aborted) return;
       }
     } finally {
       await it.return?.();

@@ -1,4 +1,5 @@
 import type { GapEvent } from '../core/events.js';
+import type { RunnablePipeline } from './pipeline.js';
 
 /** What one stage did in a run. */
 export interface StageReport {
@@ -18,7 +19,10 @@ export interface StageReport {
 export interface RunReport {
   /** The pipeline's name. */
   readonly pipeline: string;
-  /** `ok`, `failed` (an error ended the run) or `aborted` (the signal fired). */
+  /**
+   * `ok`, or `aborted` (the signal fired and the stages stopped without throwing). `failed` is not produced by
+   * {@link RunnablePipeline.run}: an error, `ABORTED` included, rejects `done` instead of producing a report.
+   */
   readonly status: 'ok' | 'failed' | 'aborted';
   /** Start of the run (UTC ms). */
   readonly startedAt: number;
@@ -26,9 +30,9 @@ export interface RunReport {
   readonly finishedAt: number;
   /** Wall time in milliseconds. */
   readonly durationMs: number;
-  /** Rows the source produced. */
+  /** Records the source produced (rows its reader could not turn into records are counted in `invalid` only). */
   readonly rowsIn: number;
-  /** Rows the sink wrote (including rows identical to what the lake held). */
+  /** Rows the sink wrote: new or changed rows (rows identical to what the lake held are counted in `unchanged`). */
   readonly rowsOut: number;
   /** Rows removed as duplicates. */
   readonly duplicates: number;
