@@ -121,7 +121,7 @@ class Cursor {
  * @example
  * ```ts
  * const build = buildGold({ klines, aggTrades, bookDepth, markPrices, fundingRates }, { symbol: 'BTCUSDT' });
- * for await (const rows of build) await sink.write(rows);
+ * for await (const rows of build) for (const row of rows) console.log(row.open_time, row.rsi_14);
  * console.log(build.report.gaps);
  * ```
  */

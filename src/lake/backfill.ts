@@ -194,6 +194,8 @@ export async function backfill(lake: Lake, options: BackfillOptions): Promise<Ba
       }
       try {
         const report = await run.done;
+        // An abort that found the stages between batches ends 'aborted' rather than rejecting: not a success.
+        if (report.status === 'aborted') throw new ScalplakeError('ABORTED', `backfill of ${d} for ${symbol} was aborted`, { context: { data: d, symbol } });
         rest.push({ data: d, table, restFrom, restTo: to, restRows: report.rowsIn, rowsWritten: report.rowsOut, quarantined: report.invalid });
       } finally {
         await quarantine.close();

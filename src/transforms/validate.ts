@@ -49,10 +49,11 @@ export type ObjectSchema = z.ZodObject;
  * @throws `SCHEMA_INVALID` in `'throw'` mode, naming `source:line` and the reason; `ABORTED` when `ctx.signal` aborts.
  * @example
  * ```ts
+ * const quarantine = lake.quarantine('agg_trades');
  * pipeline('btc')
  *   .from(source)
- *   .pipe(validate(AggTrade, { onInvalid: 'quarantine', quarantine: (rows) => writer.write(rows) }))
- *   .to(sink);
+ *   .pipe(validate(AggTrade, { onInvalid: 'quarantine', quarantine: (rows) => quarantine.append(toQuarantineRows('agg_trades', rows)) }))
+ *   .to(lake.silver('agg_trades'));
  * ```
  */
 export function validate<N extends TableName>(schema: N, options?: ValidateOptions): Operator<unknown, TableRows[N]>;
