@@ -6,7 +6,7 @@
  * DOUBLE and BOOLEAN PLAIN, strings RLE_DICTIONARY with a PLAIN dictionary page (PLAIN when the chunk's
  * dictionary would pass the page size or 65,536 entries). Nullable columns carry RLE definition levels. Pages are
  * DATA_PAGE_V2, about `pageSize` bytes of values each, compressed one by one. Every column chunk gets min/max and
- * null-count statistics (min/max omitted for an all-null or all-NaN chunk and for strings over 1 KiB).
+ * null-count statistics (min/max omitted for an all-null chunk, a double chunk holding NaN and strings over 1 KiB).
  * @module
  */
 import { ScalplakeError } from '../core/errors.js';
@@ -14,7 +14,7 @@ import { type ColumnSpec, columnsOf, type ParquetSchemaElement, parquetSchemaOf,
 import { ParquetByteBuffer } from './parquet-byte-buffer.js';
 import { DoubleDictionary } from './parquet-double-dictionary.js';
 import { DELTA_MAX_RANGE, writeDeltaBinaryPacked } from './parquet-delta.js';
-import { compileGatherer, type GatheredColumn, type Gatherer, gatheredColumn } from './parquet-gather.js';
+import { badValue, compileGatherer, type GatheredColumn, type Gatherer, gatheredColumn } from './parquet-gather.js';
 import {
   type ChunkStatistics,
   type ColumnChunkMeta,
@@ -112,7 +112,34 @@ export class ParquetEncoder {
   encodeColumns(n: number, fill: (columns: GatheredColumn[], n: number) => void): Uint8Array {
     for (const g of this.gathered) g.ensure(n);
     fill(this.gathered, n);
+    for (const g of this.gathered) this.checkFilled(g, n);
     return this.encodeGathered(n);
+  }
+
+  /**
+   * Checks what a caller filled in, as the gatherer checks records: columns built by a producer (the gold engine's
+   * blocks) bypass every row check, and a value its column cannot hold would otherwise be written silently wrong
+   * (an INT32 wrapped, a fraction or NaN in an INT64 scrambling the delta-packed page).
+   */
+  private checkFilled(g: GatheredColumn, n: number): void {
+    const spec = g.spec;
+    if (g.values > n || (!spec.nullable && g.values !== n)) {
+      throw new ScalplakeError('SINK_WRITE', `Column "${spec.name}" (${spec.type}) was filled with ${g.values} values for ${n} rows`, {
+        context: { column: spec.name, values: g.values, rows: n },
+      });
+    }
+    const t = spec.type;
+    if (t === 'double' || t === 'string') return;
+    const nums = g.nums;
+    let bad = -1;
+    if (t === 'int32') {
+      for (let i = 0; i < g.values; i++) if ((nums[i]! | 0) !== nums[i]) { bad = i; break; }
+    } else if (t === 'boolean') {
+      for (let i = 0; i < g.values; i++) if (nums[i] !== 0 && nums[i] !== 1) { bad = i; break; }
+    } else {
+      for (let i = 0; i < g.values; i++) if (!Number.isSafeInteger(nums[i])) { bad = i; break; }
+    }
+    if (bad >= 0) throw badValue(spec, this.rows + rowOfValue(g, n, bad), nums[bad]);
   }
 
   private encodeGathered(n: number): Uint8Array {
@@ -205,9 +232,12 @@ export class ParquetEncoder {
   }
 
   private encodeDouble(g: GatheredColumn, n: number): ColumnChunkMeta {
-    // NaN fails every comparison, so it never bounds a chunk (an all-NaN chunk keeps min > max: no bounds).
-    // Parquet's rule for floating-point bounds: a zero minimum is written −0, a zero maximum +0.
-    const stats = this.stats(g, n, () => [this.doubleBytes(g.min === 0 ? -0 : g.min), this.doubleBytes(g.max === 0 ? 0 : g.max)]);
+    // Parquet's rule for floating-point bounds: a zero minimum is written −0, a zero maximum +0, NaN never. A chunk
+    // holding a NaN gets no bounds at all (as DuckDB's own writer does): DuckDB orders NaN above every number, so
+    // with NaN-free bounds it skips the chunk for `x > max` or `x = 'nan'` and silently drops the NaN rows.
+    const stats = this.stats(g, n, () =>
+      hasNaN(g.nums, g.values) ? undefined : [this.doubleBytes(g.min === 0 ? -0 : g.min), this.doubleBytes(g.max === 0 ? 0 : g.max)],
+    );
     const entries = this.doubleEntries(g.nums, g.values);
     if (entries > 0) {
       const dict = this.doubleDictionary!;
@@ -548,6 +578,20 @@ function indexStrings(strs: readonly string[], count: number, idx: Int32Array, e
     lastId = id;
   }
   return size;
+}
+
+/** The row (in the row group) of the `v`-th non-null value of a gathered column. */
+function rowOfValue(g: GatheredColumn, n: number, v: number): number {
+  if (g.values === n) return v;
+  let seen = -1;
+  for (let i = 0; i < n; i++) if (g.defs[i] === 1 && ++seen === v) return i;
+  return v;
+}
+
+/** Whether nums[0, count) holds a NaN. */
+function hasNaN(nums: Float64Array, count: number): boolean {
+  for (let i = 0; i < count; i++) if (Number.isNaN(nums[i])) return true;
+  return false;
 }
 
 /** Nulls among rows [r0, r1) of a gathered column of `n` rows. */

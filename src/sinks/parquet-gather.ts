@@ -169,7 +169,8 @@ function bounds(nums: Float64Array, count: number, range: Float64Array): void {
   range[1] = max;
 }
 
-function badValue(spec: ColumnSpec, row: number, value: unknown): ScalplakeError {
+/** The `SINK_WRITE` error for a value its column cannot hold, naming the column, the row of the file and the value. */
+export function badValue(spec: ColumnSpec, row: number, value: unknown): ScalplakeError {
   const shown = typeof value === 'bigint' ? `${value}n` : value === undefined ? 'undefined' : JSON.stringify(value);
   return new ScalplakeError(
     'SINK_WRITE',

@@ -69,7 +69,13 @@ export function compileRowPacker(columns: readonly ColumnSpec[]): RowPacker {
     if (c.type === 'boolean') {
       push.push(`if (v === true) { p.cols[${k}][i] = 1; ${nul}} else if (v === false) { p.cols[${k}][i] = 0; ${nul}}`);
     } else {
-      const ok = c.type === 'double' ? `typeof v === 'number'` : `typeof v === 'number' && Number.isInteger(v)`;
+      // The encoder's checks: an INT32 in range, an INT64 or timestamp a safe integer (what the rows path accepts).
+      const ok =
+        c.type === 'double'
+          ? `typeof v === 'number'`
+          : c.type === 'int32'
+            ? `typeof v === 'number' && (v | 0) === v`
+            : `Number.isSafeInteger(v)`;
       push.push(`if (${ok}) { p.cols[${k}][i] = v; ${nul}}`);
     }
     push.push(c.nullable ? `else if (v === null || v === undefined) p.nulls[${k}][i] = 1;` : '');
