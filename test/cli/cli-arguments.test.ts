@@ -3,22 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { captureOutput } from './capture-output.js';
 
 let dir: string;
 let stdout: string[];
 let stderr: string[];
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'scalplake-cli-args-'));
-  stdout = [];
-  stderr = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    stdout.push(String(s));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    stderr.push(String(s));
-    return true;
-  });
+  ({ stdout, stderr } = captureOutput());
 });
 afterEach(async () => {
   vi.restoreAllMocks();

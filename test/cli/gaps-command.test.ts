@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { captureOutput } from './capture-output.js';
 
 const MIN = 60_000;
 const JAN1 = Date.UTC(2024, 0, 1);
@@ -34,16 +35,7 @@ async function cli(...args: string[]): Promise<number> {
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'scalplake-gaps-'));
   lake = join(dir, 'lake');
-  stdout = [];
-  stderr = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    stdout.push(String(s));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    stderr.push(String(s));
-    return true;
-  });
+  ({ stdout, stderr } = captureOutput());
   // Jan 1st whole, Jan 2nd absent, Jan 3rd without 10:00 and without its last minute.
   await writeFile(join(dir, 'BTCUSDT-1m-2024-01-01.csv'), klinesDay(JAN1));
   await writeFile(join(dir, 'BTCUSDT-1m-2024-01-03.csv'), klinesDay(JAN3, [600, 1439]));
