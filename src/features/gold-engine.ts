@@ -420,7 +420,8 @@ export class GoldEngine {
     const fresh = mk !== null && mk.event_time >= close - this.markMaxAge ? mk : null;
     const fu = s !== null && s.funding !== null ? s.funding : this.carryFunding;
     let fundingRate: number | null = null;
-    let next: number | null = fresh !== null ? fresh.next_funding_time : null;
+    // A mark sent before a settlement still names it as the next one: then the next comes from the settlement.
+    let next: number | null = fresh !== null && fresh.next_funding_time !== null && fresh.next_funding_time >= close ? fresh.next_funding_time : null;
     if (fu !== null) {
       const interval = (fu.funding_interval_hours ?? 8) * HOUR_MS;
       const settled = fu.funding_time - (fu.funding_time % MINUTE_MS);

@@ -31,7 +31,9 @@ class Perpetual implements GoldFeature {
     const okIdx = idx !== null && idx > 0;
     const b = this.buf;
     b[0] = p.funding_rate ?? Number.NaN;
-    b[1] = p.next_funding_time !== null ? (p.next_funding_time - (m.open_time + MINUTE_MS)) / MINUTE_MS : Number.NaN;
+    // A next funding time before the close is stale (a mark-price update from before the settlement): unknown, not < 0.
+    const end = m.open_time + MINUTE_MS;
+    b[1] = p.next_funding_time !== null && p.next_funding_time >= end ? (p.next_funding_time - end) / MINUTE_MS : Number.NaN;
     b[2] = p.mark_price ?? Number.NaN;
     b[3] = idx ?? Number.NaN;
     b[4] = okIdx && p.mark_price !== null ? ((p.mark_price - idx) / idx) * 10_000 : Number.NaN;
