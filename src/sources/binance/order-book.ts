@@ -292,7 +292,9 @@ export class OrderBookSync {
 }
 
 /**
- * Decides when to emit a top-N row: at most one per `cadenceMs` of event time (0 = after every applied diff).
+ * Decides when to emit a top-N row: the first applied diff of each `cadenceMs` bucket of event time, and every later
+ * diff with that same event time, so the last row with a given `event_time` reflects every diff with `E` up to it
+ * (0 = after every applied diff).
  *
  * @example
  * ```ts
@@ -301,10 +303,15 @@ export class OrderBookSync {
  * ```
  */
 export function bookCadence(cadenceMs: number): (eventTime: number) => boolean {
+  if (!(cadenceMs > 0)) return () => true;
   let next = Number.NEGATIVE_INFINITY;
+  let emitted = Number.NaN;
   return (eventTime) => {
+    // A diff in the same millisecond as the emitted row: that row no longer reflects every diff at its event time.
+    if (eventTime === emitted) return true;
     if (eventTime < next) return false;
-    next = cadenceMs > 0 ? (Math.floor(eventTime / cadenceMs) + 1) * cadenceMs : eventTime + 1;
+    next = (Math.floor(eventTime / cadenceMs) + 1) * cadenceMs;
+    emitted = eventTime;
     return true;
   };
 }

@@ -153,10 +153,10 @@ describe('OrderBookSync', () => {
     expect(asks.prices).toEqual([1, 3]);
   });
 
-  it('bookCadence emits at most once per cadence bucket of event time', () => {
+  it('bookCadence emits at most once per cadence bucket of distinct event times', () => {
     const c = bookCadence(1000);
     expect([0, 500, 999, 1000, 1001, 2500, 2600].map(c)).toEqual([true, false, false, true, false, true, false]);
     const every = bookCadence(0);
-    expect([1, 1, 2].map(every)).toEqual([true, false, true]);
+    expect([1, 1, 2].map(every)).toEqual([true, true, true]); // every applied diff, as documented
   });
 });

@@ -11,7 +11,8 @@ export { RawWsDepth as RawWsPartialDepth } from './depth-diff-ws.js';
 
 /**
  * Maps a validated partial-book `depthUpdate` (its `b`/`a` hold the top levels: a snapshot, not a diff) to a
- * `book_depth` row keyed by event time and final update id. Rejects (returns a reason) unsorted levels.
+ * `book_depth` row keyed by event time and final update id. Zero-quantity levels are left out. Rejects (returns a
+ * reason) unsorted levels.
  *
  * @example
  * ```ts
@@ -37,13 +38,15 @@ export function bookDepthFromPartial(raw: RawWsDepth, ctx: MapContext): BookDept
   );
 }
 
+/** The levels of one side; a zero-quantity level is no level (it is left out and the next one moves up). */
 function sideOf(levels: RawWsDepth['b']): { prices: number[]; qtys: number[]; length: number } {
-  const prices: number[] = new Array(levels.length);
-  const qtys: number[] = new Array(levels.length);
+  const prices: number[] = [];
+  const qtys: number[] = [];
   for (let i = 0; i < levels.length; i++) {
     const l = levels[i]!;
-    prices[i] = l[0];
-    qtys[i] = l[1];
+    if (l[1] === 0) continue;
+    prices.push(l[0]);
+    qtys.push(l[1]);
   }
-  return { prices, qtys, length: levels.length };
+  return { prices, qtys, length: prices.length };
 }
