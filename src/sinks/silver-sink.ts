@@ -224,15 +224,7 @@ async function writePartitions(
     lastWritten.delete(store); // set again below once a write succeeds: never trusted across a failure
     if (existingBytes === undefined && inKeyOrder(b.packed)) {
       // A new partition fed in key order (the usual bulk import): encode straight from the packed columns.
-      const n = b.packed.n;
-      const bytes = await encodeParquetColumns(def.schema, n, (cols, start, count) => packer.fill(b.packed, start, count, cols), options);
-      rowsWritten += n;
-      ctx.counters.rowsOut += n;
-      await put(b.key, bytes);
-      lastWritten.set(store, { key: b.key, schema: def.schema, bytes, packed: b.packed });
-      files.add(b.key);
-      ctx.events.emit('flush', { table, files: [b.key], rows: n });
-      return;
+      return writePacked(b.key, b.packed, b.packed.n);
     }
     if (existingBytes !== undefined && inKeyOrder(b.packed)) {
       // New rows that all come after the partition's (a live flush into the current hour, the next day of a
@@ -244,16 +236,8 @@ async function writePartitions(
           ? cached.packed
           : await readParquetPacked(existingBytes, def.schema, { source: b.key });
       if (appendsAfter(existing, b.packed)) {
-        const added = b.packed.n;
-        packer.append(existing, b.packed, 0, added);
-        const bytes = await encodeParquetColumns(def.schema, existing.n, (cols, start, count) => packer.fill(existing, start, count, cols), options);
-        rowsWritten += added;
-        ctx.counters.rowsOut += added;
-        await put(b.key, bytes);
-        lastWritten.set(store, { key: b.key, schema: def.schema, bytes, packed: existing });
-        files.add(b.key);
-        ctx.events.emit('flush', { table, files: [b.key], rows: existing.n });
-        return;
+        packer.append(existing, b.packed, 0, b.packed.n);
+        return writePacked(b.key, existing, b.packed.n);
       }
     }
     const existing = existingBytes === undefined ? [] : await readParquet<Row>(existingBytes, def.schema, { source: b.key });
@@ -269,6 +253,16 @@ async function writePartitions(
     await put(b.key, bytes);
     files.add(b.key);
     ctx.events.emit('flush', { table, files: [b.key], rows: result.rows.length });
+  };
+  /** Encodes a whole partition from its packed columns (in key order) and writes it; `added` of its rows are new. */
+  const writePacked = async (key: string, packed: PackedRows, added: number): Promise<void> => {
+    const bytes = await encodeParquetColumns(def.schema, packed.n, (cols, start, count) => packer.fill(packed, start, count, cols), options);
+    rowsWritten += added;
+    ctx.counters.rowsOut += added;
+    await put(key, bytes);
+    lastWritten.set(store, { key, schema: def.schema, bytes, packed });
+    files.add(key);
+    ctx.events.emit('flush', { table, files: [key], rows: packed.n });
   };
   const put = async (key: string, bytes: Uint8Array): Promise<void> => {
     try {

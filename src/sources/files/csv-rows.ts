@@ -43,7 +43,7 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
  *
  * Every accessor returns `null` (never `NaN`, never a throw) for a missing, empty or malformed field, with exactly
  * the semantics of `parseDecimal`, `parseInteger`, `parseBoolean` and `toUtcMillis` applied to the field's text
- * (times: {@link textToMillis}, which with `'auto'` also reads integers of 1e17 and more as nanoseconds);
+ * (times: `toUtcMillis`, which with `'auto'` also reads integers of 1e17 and more as nanoseconds);
  * the common cases (plain decimals, integers, `true`/`false`) are decoded from the bytes without a string.
  *
  * @example
@@ -213,11 +213,11 @@ export class CsvRows {
     return n >= 0 ? n : parseInteger(this.slowField(-n - 1));
   }
 
-  /** Reads the field under the cursor as UTC epoch ms (like {@link textToMillis}) and moves on. */
+  /** Reads the field under the cursor as UTC epoch ms (like `toUtcMillis(text, unit)`) and moves on. */
   nextTime(unit: TimeUnit | 'auto'): number | null {
     if (this.q !== undefined) return this.time(this.row, this.c++, unit);
     const n = this.nextPlainInt();
-    if (n < 0) return textToMillis(this.slowField(-n - 1), unit);
+    if (n < 0) return toUtcMillis(this.slowField(-n - 1), unit);
     return epochToMillis(n, unit);
   }
 
@@ -336,11 +336,11 @@ export class CsvRows {
     return n >= 0 ? n : parseInteger(this.text(row, col));
   }
 
-  /** The field as UTC epoch milliseconds, like {@link textToMillis} (epoch numbers, ns with `'auto'`, UTC date strings). */
+  /** The field as UTC epoch milliseconds, like `toUtcMillis(text, unit)` (epoch numbers, ns with `'auto'`, UTC date strings). */
   time(row: number, col: number, unit: TimeUnit | 'auto'): number | null {
     if (!this.has(row, col)) return null;
     const n = intAt(this.bytes, this.splitStart[col]!, this.splitEnd[col]!);
-    return n >= 0 ? epochToMillis(n, unit) : textToMillis(this.text(row, col), unit);
+    return n >= 0 ? epochToMillis(n, unit) : toUtcMillis(this.text(row, col), unit);
   }
 
   /** The field as a boolean, like `parseBoolean(text)`. */
@@ -403,19 +403,6 @@ export function epochToMillis(n: number, unit: TimeUnit | 'auto'): number {
   const u = unit === 'auto' ? detectTimeUnit(n) : unit;
   if (u === 'ms') return n;
   return Math.floor((u === 's' ? n * 1000 : n / 1000) + 1e-6);
-}
-
-/**
- * `toUtcMillis(text, unit)`: with `'auto'` an integer of 1e17 or more is epoch nanoseconds (exact ms from its digits).
- *
- * @example
- * ```ts
- * textToMillis('1567965480123456789', 'auto'); // 1567965480123
- * textToMillis('1567965480123456', 'auto');    // 1567965480123 (µs)
- * ```
- */
-export function textToMillis(text: string, unit: TimeUnit | 'auto'): number | null {
-  return toUtcMillis(text, unit);
 }
 
 /** A field of 1–16 plain digits as a safe integer, or −1 when it needs the slow path. */

@@ -460,7 +460,7 @@ function analyzeDatavision(c: Common, forced: CsvTable | null): FormatPart {
   if (!empty && rows !== null && table !== 'book_depth_bands') {
     const v = parseDecimal(rows.text(dataIdx, timeCol));
     if (v !== null && v >= NS_FROM) {
-      // No unit of ours: read per value, where integers this large are nanoseconds (see textToMillis).
+      // No unit of ours: read per value, where integers this large are nanoseconds (see toUtcMillis).
       timeUnit = 'auto';
       reasons.push(`times in ns (first value ${rows.text(dataIdx, timeCol)}), read per value`);
     } else if (v !== null) {
