@@ -76,7 +76,14 @@ export function toUtcMillis(value: string | number, unit: TimeUnit | 'auto' = 'a
 const NUMERIC_RE = /^[+-]?\d+(\.\d+)?$/;
 const INTEGER_RE = /^\+?\d+$/;
 
-/** With unit `'auto'`, epoch numbers from here up are nanoseconds (see {@link toUtcMillis}). */
+/**
+ * With unit `'auto'`, epoch numbers from here up are nanoseconds (see {@link toUtcMillis}).
+ *
+ * @example
+ * ```ts
+ * 1567965480123456789 >= NS_FROM; // true: read as ns
+ * ```
+ */
 export const NS_FROM = 1e17;
 const DATE_RE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{1,2})(?:[:-](\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(?:[- ]?([AaPp][Mm]))?)?(?:Z|[+-]00:?00| UTC)?$/;

@@ -134,7 +134,15 @@ export function buildGold(sources: GoldSources, options: GoldBuildOptions): Gold
   return { report, [Symbol.asyncIterator]: () => rows() };
 }
 
-/** What {@link buildGoldColumns} returns: the gold rows as column blocks, and the report once they are consumed. */
+/**
+ * What {@link buildGoldColumns} returns: the gold rows as column blocks, and the report once they are consumed.
+ *
+ * @example
+ * ```ts
+ * const build = buildGoldColumns({ klines }, { symbol: 'BTCUSDT' });
+ * for await (const block of build) console.log(build.columns[1], block.cols[1]); // 'open_time', its values
+ * ```
+ */
 export interface GoldColumnsBuild extends AsyncIterable<GoldColumns> {
   /** Rows, minutes, kline gaps, late events, trade-id gaps. */
   readonly report: GoldEngineReport;

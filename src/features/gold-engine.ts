@@ -47,6 +47,14 @@ export interface GoldEngineOptions {
  * Gold rows held as columns, index-aligned with `columnsOf(goldSchemaOf(features))`: `symbol` (strings),
  * `open_time`, the feature columns, then the labels; numbers in `Float64Array`s, `null` marked by a 1 in `nulls`.
  * What the gold job writes (see `PartitionedSink.writeColumns`), without one object per row.
+ *
+ * @example
+ * ```ts
+ * for (const block of engine.drainColumns()) {
+ *   const rsi = block.cols[2 + engine.features.columns.findIndex((c) => c.name === 'rsi_14')] as Float64Array;
+ *   console.log(block.n, rsi[0]); // check block.nulls[…][0] === 0 first
+ * }
+ * ```
  */
 export type GoldColumns = PackedRows;
 

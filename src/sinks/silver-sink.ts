@@ -151,7 +151,15 @@ export function partitionedSink<T>(store: ObjectStore, table: PartitionedTable, 
   };
 }
 
-/** A {@link partitionedSink}: a sink of rows that also takes rows already packed into columns. */
+/**
+ * A {@link partitionedSink}: a sink of rows that also takes rows already packed into columns.
+ *
+ * @example
+ * ```ts
+ * const sink = partitionedSink(store, { name: 'features_1m', schema, key: ['symbol', 'open_time'], timeColumn: 'open_time', partitionBy: 'day', prefix: 'gold/features_1m/' });
+ * await sink.writeColumns(buildGoldColumns(sources, { symbol: 'BTCUSDT' }), createStageContext());
+ * ```
+ */
 export interface PartitionedSink<T> extends Sink<T> {
   /**
    * Writes blocks of rows held as columns, index-aligned with `columnsOf(table.schema)` (as {@link compileRowPacker}
