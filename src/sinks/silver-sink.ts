@@ -232,7 +232,7 @@ async function writePartitions(
     lastWritten.delete(store); // set again below once a write succeeds: never trusted across a failure
     if (existingBytes === undefined && inKeyOrder(b.packed)) {
       // A new partition fed in key order (the usual bulk import): encode straight from the packed columns.
-      return writePacked(b.key, b.packed, b.packed.n);
+      return writePacked(b, b.packed, b.packed.n);
     }
     if (existingBytes !== undefined && inKeyOrder(b.packed)) {
       // New rows that all come after the partition's (a live flush into the current hour, the next day of a
@@ -245,7 +245,7 @@ async function writePartitions(
           : await readParquetPacked(existingBytes, def.schema, { source: b.key });
       if (appendsAfter(existing, b.packed)) {
         packer.append(existing, b.packed, 0, b.packed.n);
-        return writePacked(b.key, existing, b.packed.n);
+        return writePacked(b, existing, b.packed.n);
       }
     }
     const existing = existingBytes === undefined ? [] : await readParquet<Row>(existingBytes, def.schema, { source: b.key });
@@ -262,13 +262,18 @@ async function writePartitions(
     files.add(b.key);
     ctx.events.emit('flush', { table, files: [b.key], rows: result.rows.length });
   };
-  /** Encodes a whole partition from its packed columns (in key order) and writes it; `added` of its rows are new. */
-  const writePacked = async (key: string, packed: PackedRows, added: number): Promise<void> => {
+  /**
+   * Encodes bucket `b`'s whole partition from its packed columns (in key order) and writes it; `added` of its rows
+   * are new. Only the partition the input is in (the live job's current hour) is kept for a later append: one a
+   * time-ordered import has moved past will not be written again.
+   */
+  const writePacked = async (b: Bucket, packed: PackedRows, added: number): Promise<void> => {
+    const key = b.key;
     const bytes = await encodeParquetColumns(def.schema, packed.n, (cols, start, count) => packer.fill(packed, start, count, cols), options);
     rowsWritten += added;
     ctx.counters.rowsOut += added;
     await put(key, bytes);
-    lastWritten.set(store, { key, schema: def.schema, bytes, packed });
+    if (b === lastBucket) lastWritten.set(store, { key, schema: def.schema, bytes, packed });
     files.add(key);
     ctx.events.emit('flush', { table, files: [key], rows: packed.n });
   };
