@@ -170,6 +170,15 @@ export async function startReplayExchange(options: ReplayExchangeOptions): Promi
   const pump = (from: number, to: number): void => {
     let t = from;
     hub.expire(t);
+    hub.cork();
+    try {
+      pumpSteps(t, to);
+    } finally {
+      hub.uncork();
+    }
+  };
+  const pumpSteps = (from: number, to: number): void => {
+    let t = from;
     while (t < to) {
       let next = to;
       for (const f of plan) next = Math.min(next, nextDrop(f, t));

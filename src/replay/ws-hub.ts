@@ -40,6 +40,8 @@ export interface ConnectionInfo {
 interface Conn {
   readonly id: number;
   readonly ws: WebSocket;
+  /** The upgraded TCP socket, corked while a clock step's frames are queued so that they leave in one write. */
+  readonly socket: Duplex;
   readonly root: 'public' | 'market';
   combined: boolean;
   readonly initialMode: 'raw' | 'combined';
@@ -113,13 +115,14 @@ export class WsHub {
     const names = combined
       ? (url.searchParams.get('streams') ?? '').split('/').filter((s) => s !== '')
       : (m[3] ?? '').split('/').filter((s) => s !== '');
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, root, combined, names));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket, root, combined, names));
   }
 
-  private accept(ws: WebSocket, root: 'public' | 'market', combined: boolean, names: string[]): void {
+  private accept(ws: WebSocket, socket: Duplex, root: 'public' | 'market', combined: boolean, names: string[]): void {
     const c: Conn = {
       id: this.nextId++,
       ws,
+      socket,
       root,
       combined,
       initialMode: combined ? 'combined' : 'raw',
@@ -146,6 +149,8 @@ export class WsHub {
   private forget(c: Conn): void {
     c.closed = true;
     if (this.conns.delete(c)) this.wanted = undefined;
+    // Frames queued before a drop or close still leave, as they would have without the cork.
+    while (c.socket.writableCorked > 0) c.socket.uncork();
   }
 
   private terminate(c: Conn): void {
@@ -293,6 +298,19 @@ export class WsHub {
     if (c.closed) return;
     this.stats.framesSent++;
     c.ws.send(text);
+  }
+
+  /**
+   * Holds every connection's writes until {@link uncork}: the frames of one clock step then leave in one syscall
+   * instead of one each (at 50,000 frames/s the per-frame writes cost the exchange more than making the frames).
+   */
+  cork(): void {
+    for (const c of this.conns) if (!c.closed) c.socket.cork();
+  }
+
+  /** Releases what {@link cork} held. */
+  uncork(): void {
+    for (const c of this.conns) c.socket.uncork();
   }
 
   /** Sends frames held back by `reorder` (called at the end of each push). */

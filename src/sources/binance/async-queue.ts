@@ -72,11 +72,20 @@ export class AsyncQueue<T> {
     }
     if (this.failed && this.size === 0) throw this.error;
     const n = Math.min(max, this.size);
-    const out = this.items.slice(this.head, this.head + n);
+    const from = this.head;
+    const out = this.items.slice(from, from + n);
     this.head += n;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
+    if (this.head === this.items.length) {
+      // Drained: drop the consumed items at once. Keeping them until a compaction kept a second of frames alive at
+      // 50,000 msg/s, which every young-generation GC then had to copy (6 ms pauses).
+      this.items = [];
       this.head = 0;
+    } else {
+      (this.items as (T | undefined)[]).fill(undefined, from, this.head);
+      if (this.head > 1024 && this.head * 2 > this.items.length) {
+        this.items = this.items.slice(this.head);
+        this.head = 0;
+      }
     }
     return out;
   }

@@ -759,11 +759,12 @@ async function* run(o: LiveIngestOptions, stats: LiveStats): AsyncGenerator<Live
     for (;;) {
       const chunk = await merged.takeAll(64);
       if (chunk.length === 0) break;
+      // Rows leave after each connection batch (≤ 64 frames), not after the whole chunk: latency of a burst's first rows.
       for (const { root, events: evs } of chunk) {
         for (const e of evs) if (!fastAgg(e)) await handleEvent(root, e);
+        await flushMarkKlines();
+        yield* drain();
       }
-      await flushMarkKlines();
-      yield* drain();
     }
     if (!hard.signal.aborted) {
       // Graceful end: close the remaining holes.

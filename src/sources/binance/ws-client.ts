@@ -72,6 +72,24 @@ export interface WsDown {
 /** What a {@link BinanceWsClient} yields. */
 export type WsEvent = WsFrame | WsMalformed | WsOpen | WsDown;
 
+/** A combined-stream frame as the socket delivered it; parsed into a {@link WsFrame} when the consumer takes it. */
+interface Unparsed {
+  readonly type: 'unparsed';
+  readonly raw: string;
+  readonly receivedAt: number;
+  readonly seq: number;
+  readonly connectionId: number;
+}
+
+/** How a combined-stream data frame starts; anything else (replies, errors, garbage) is parsed on arrival. */
+const DATA_FRAME_PREFIX = '{"stream":"';
+
+/**
+ * Events handed to the consumer at a time. A socket read can hold hundreds of frames; parsing them in groups lets
+ * the first rows of a burst reach the consumer before the last frames of it are parsed (frame→record latency).
+ */
+const EVENTS_PER_BATCH = 64;
+
 /** Counters of a {@link BinanceWsClient}. */
 export interface WsClientStats {
   /** Data frames delivered. */
@@ -145,7 +163,7 @@ export class BinanceWsClient {
   readonly stats: WsClientStats = { frames: 0, malformed: 0, reconnects: 0, rotations: 0, stalls: 0, messagesSent: 0 };
   private readonly o: BinanceWsClientOptions;
   private readonly now: () => number;
-  private readonly queue = new AsyncQueue<WsEvent>();
+  private readonly queue = new AsyncQueue<WsEvent | Unparsed>();
   private current: Conn | null = null;
   private next: Conn | null = null;
   private nextId = 1;
@@ -174,9 +192,9 @@ export class BinanceWsClient {
     this.start();
     try {
       for (;;) {
-        const batch = await this.queue.takeAll();
+        const batch = await this.queue.takeAll(EVENTS_PER_BATCH);
         if (batch.length === 0 && this.queue.isEnded) return;
-        if (batch.length > 0) yield batch;
+        if (batch.length > 0) yield batch.map((e) => (e.type === 'unparsed' ? this.parse(e) : e));
       }
     } finally {
       this.close();
@@ -269,15 +287,19 @@ export class BinanceWsClient {
     if (conn.closed || this.stopped) return;
     conn.lastMessageAt = Date.now();
     const receivedAt = this.now();
+    // A data frame is parsed later, by the consumer (events()): the socket callback only decodes and queues it.
+    const isData = text.startsWith(DATA_FRAME_PREFIX);
     let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    const obj = parsed as { stream?: unknown; data?: unknown; result?: unknown; id?: unknown; error?: unknown } | undefined;
-    if (obj !== undefined && obj !== null && typeof obj === 'object' && 'id' in obj && ('result' in obj || 'error' in obj) && !('stream' in obj)) {
-      return; // a reply to SUBSCRIBE
+    if (!isData) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      const obj = parsed as { stream?: unknown; result?: unknown; id?: unknown; error?: unknown } | undefined;
+      if (obj !== undefined && obj !== null && typeof obj === 'object' && 'id' in obj && ('result' in obj || 'error' in obj) && !('stream' in obj)) {
+        return; // a reply to SUBSCRIBE
+      }
     }
     if (conn !== this.current) {
       // The rotation target delivers: switch to it.
@@ -287,20 +309,35 @@ export class BinanceWsClient {
     conn.delivered = true;
     this.attempt = 0;
     const seq = ++this.seq;
+    this.queue.push(
+      isData
+        ? { type: 'unparsed', raw: text, receivedAt, seq, connectionId: conn.id }
+        : this.toEvent(parsed, { type: 'unparsed', raw: text, receivedAt, seq, connectionId: conn.id }),
+    );
+  }
+
+  /** Parses a queued data frame. */
+  private parse(u: Unparsed): WsFrame | WsMalformed {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(u.raw);
+    } catch {
+      parsed = undefined;
+    }
+    return this.toEvent(parsed, u);
+  }
+
+  /** A frame event for a parsed combined-stream frame, or a malformed event saying why it is not one. */
+  private toEvent(parsed: unknown, u: Unparsed): WsFrame | WsMalformed {
+    const obj = parsed as { stream?: unknown; data?: unknown } | undefined;
+    const { raw, receivedAt, seq, connectionId } = u;
     if (obj === undefined || obj === null || typeof obj !== 'object' || typeof obj.stream !== 'string' || obj.data === undefined) {
       this.stats.malformed++;
-      this.queue.push({
-        type: 'malformed',
-        raw: text,
-        reason: obj === undefined ? 'frame is not JSON' : 'frame is not a combined-stream frame {"stream","data"}',
-        receivedAt,
-        seq,
-        connectionId: conn.id,
-      });
-      return;
+      const reason = obj === undefined ? 'frame is not JSON' : 'frame is not a combined-stream frame {"stream","data"}';
+      return { type: 'malformed', raw, reason, receivedAt, seq, connectionId };
     }
     this.stats.frames++;
-    this.queue.push({ type: 'frame', stream: obj.stream, data: obj.data, raw: text, receivedAt, seq, connectionId: conn.id });
+    return { type: 'frame', stream: obj.stream, data: obj.data, raw, receivedAt, seq, connectionId };
   }
 
   private switchToNext(): void {
