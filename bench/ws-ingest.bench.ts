@@ -67,7 +67,7 @@ async function server(): Promise<void> {
         if (realtime) {
           const due = Math.min(end, virtual0 + Math.floor(performance.now() - wall0)) - clock.now();
           if (due > 0) clock.advance(due);
-          setTimeout(step, 2);
+          setTimeout(step, 1);
         } else {
           clock.advance(10);
           setImmediate(step);
@@ -113,6 +113,9 @@ async function client(): Promise<void> {
     ws: { stallTimeoutMs: 30_000 },
   });
   const latencies = new Float64Array(8_000_000);
+  // When each row arrived (ms after the first): the steady-state figure leaves out the first second (JIT warm-up,
+  // the start-up REST repair), which a short run would otherwise weigh as much as a long one does not.
+  const arrivals = new Float32Array(latencies.length);
   let n = 0;
   let rows = 0;
   let firstAt = 0;
@@ -149,7 +152,10 @@ async function client(): Promise<void> {
     }
     lastAt = t;
     for (const r of b.rows) {
-      if (n < latencies.length) latencies[n++] = t - r.ingested_at;
+      if (n < latencies.length) {
+        arrivals[n] = t - firstAt;
+        latencies[n++] = t - r.ingested_at;
+      }
       // ingested_at carried a sub-ms receive time for the latency; silver holds whole milliseconds.
       (r as { ingested_at: number }).ingested_at = Math.floor(r.ingested_at);
     }
@@ -163,11 +169,13 @@ async function client(): Promise<void> {
   child.send({ type: 'close' });
   const wallS = (lastAt - firstAt) / 1000;
   const cpuS = (cpu.user + cpu.system) / 1e6;
+  const steady = latencies.subarray(0, n).filter((_, i) => arrivals[i]! >= 1000).sort();
   const sorted = latencies.subarray(0, n).sort();
   const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
   console.log(`ws-ingest: ${fmt(rows)} aggTrade rows (${fmt(serverFrames)} frames sent incl. klines) in ${wallS.toFixed(2)} s wall, ${cpuS.toFixed(2)} s CPU (client process)`);
   console.log(`  sustained: ${fmt(rows / wallS)} messages/s wall, ${fmt(rows / cpuS)} messages per CPU-second   (target ≥ 50,000)`);
   console.log(`  frame→record latency: p50 ${percentile(sorted, 0.5).toFixed(3)} ms, p99 ${percentile(sorted, 0.99).toFixed(3)} ms, max ${percentile(sorted, 1).toFixed(3)} ms   (target p99 < 2 ms)`);
+  console.log(`  after the first second: p50 ${percentile(steady, 0.5).toFixed(3)} ms, p99 ${percentile(steady, 0.99).toFixed(3)} ms, max ${percentile(steady, 1).toFixed(3)} ms`);
   console.log(`  into silver: ${fmt(silver.rowsWritten)} rows in ${silver.filesWritten.length} Parquet partition(s), ${fmt(rows / ((silverAt - firstAt) / 1000))} messages/s wall from first frame to silver written`);
   loopDelay.disable();
   console.log(`  event-loop delay: p99 ${(loopDelay.percentile(99) / 1e6).toFixed(2)} ms, max ${(loopDelay.max / 1e6).toFixed(2)} ms`);

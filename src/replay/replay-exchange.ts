@@ -168,11 +168,10 @@ export async function startReplayExchange(options: ReplayExchangeOptions): Promi
   const dispatch = (time: number, stream: string, payload: string): void => hub.dispatch(time, stream, payload);
 
   const pump = (from: number, to: number): void => {
-    let t = from;
-    hub.expire(t);
+    hub.expire(from);
     hub.cork();
     try {
-      pumpSteps(t, to);
+      pumpSteps(from, to);
     } finally {
       hub.uncork();
     }

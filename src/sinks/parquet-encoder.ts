@@ -83,6 +83,25 @@ export class ParquetEncoder {
   private compressed = 0;
   private pages = 0;
 
+  /** The row groups encoded so far (kept ones included), in file order. */
+  get groups(): readonly RowGroupMeta[] {
+    return this.rowGroups;
+  }
+
+  /**
+   * Continues a file whose first `offset` bytes (the magic and the row groups `groups` describe) were already
+   * emitted, by this encoder's configuration: the next row group starts at `offset` and the footer lists them all.
+   * Must be called before anything is encoded.
+   */
+  resume(groups: readonly RowGroupMeta[], offset: number): void {
+    if (this.offset !== 0 || this.rowGroups.length > 0) {
+      throw new ScalplakeError('SINK_WRITE', 'A Parquet encoder can only resume a file before it encodes anything', {});
+    }
+    this.rowGroups.push(...groups);
+    for (const g of groups) this.rows += g.numRows;
+    this.offset = offset;
+  }
+
   constructor(
     table: TableSchema,
     private readonly options: ParquetEncoderOptions,
@@ -110,10 +129,23 @@ export class ParquetEncoder {
    * such as the silver sink's packed buffers), as one row group.
    */
   encodeColumns(n: number, fill: (columns: GatheredColumn[], n: number) => void): Uint8Array {
+    const steps = this.encodeColumnsInSteps(n, fill);
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /**
+   * {@link ParquetEncoder.encodeColumns} one column chunk per step: the caller may let other work run between steps
+   * (a live ingest keeps receiving frames while a row group is encoded). The generator's return value is the bytes.
+   */
+  *encodeColumnsInSteps(n: number, fill: (columns: GatheredColumn[], n: number) => void): Generator<void, Uint8Array> {
     for (const g of this.gathered) g.ensure(n);
     fill(this.gathered, n);
     for (const g of this.gathered) this.checkFilled(g, n);
-    return this.encodeGathered(n);
+    yield;
+    return yield* this.encodeGatheredInSteps(n);
   }
 
   /**
@@ -143,13 +175,24 @@ export class ParquetEncoder {
   }
 
   private encodeGathered(n: number): Uint8Array {
+    const steps = this.encodeGatheredInSteps(n);
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  private *encodeGatheredInSteps(n: number): Generator<void, Uint8Array> {
     if (this.ints.length < n) this.ints = new Int32Array(n);
     const out = this.out;
     out.reset();
     if (this.offset === 0) out.raw(MAGIC);
     const fileOffset = this.offset + out.length;
     const metas: ColumnChunkMeta[] = [];
-    for (const g of this.gathered) metas.push(this.encodeColumn(g, n));
+    for (let k = 0; k < this.gathered.length; k++) {
+      if (k > 0) yield;
+      metas.push(this.encodeColumn(this.gathered[k]!, n));
+    }
     this.rowGroups.push({ columns: metas, numRows: n, fileOffset });
     this.rows += n;
     const bytes = out.copy();

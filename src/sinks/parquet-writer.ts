@@ -12,7 +12,7 @@ import { ScalplakeError } from '../core/errors.js';
 import type { GatheredColumn } from './parquet-gather.js';
 import type { TableSchema } from '../core/schema.js';
 import { ParquetEncoder } from './parquet-encoder.js';
-import { PQ } from './parquet-metadata.js';
+import { PQ, type RowGroupMeta } from './parquet-metadata.js';
 import { ensureZstd, zstdCompress } from './zstd.js';
 
 /** The compression codecs the writer supports. */
@@ -131,20 +131,79 @@ export async function encodeParquetColumns(
   fill: (columns: GatheredColumn[], start: number, count: number) => void,
   options: ParquetWriteOptions = {},
 ): Promise<Uint8Array> {
+  return (await encodeParquetFile(schema, n, fill, options)).bytes;
+}
+
+/** A file {@link encodeParquetFile} wrote, with what a later call needs to keep its full row groups. */
+export interface EncodedParquet {
+  /** The whole file. */
+  readonly bytes: Uint8Array;
+  /** Its row groups, in file order. */
+  readonly rowGroups: readonly RowGroupMeta[];
+  /** The file offset just past each row group. */
+  readonly groupEnds: readonly number[];
+  /** The options it was encoded with, as a string: row groups are only kept under the same ones. */
+  readonly settings: string;
+}
+
+/**
+ * {@link encodeParquetColumns}, returning the row-group layout too. With `previous`, a file this function wrote for
+ * the first rows of the same columns (an append: rows `[0, previous rows)` are unchanged), its leading full row
+ * groups are copied instead of encoded again, so that a partition that grows by appends (the live job's flush into
+ * the current hour) costs the new rows, not the whole partition, per write. The bytes equal those of a whole encode.
+ *
+ * @throws `SINK_WRITE` when the encoder fails.
+ * @example
+ * ```ts
+ * const first = await encodeParquetFile(AggTrade, packed.n, fill);
+ * packer.append(packed, more, 0, more.n);
+ * const second = await encodeParquetFile(AggTrade, packed.n, fill, {}, first); // encodes from the last partial row group on
+ * ```
+ */
+export async function encodeParquetFile(
+  schema: TableSchema,
+  n: number,
+  fill: (columns: GatheredColumn[], start: number, count: number) => void,
+  options: ParquetWriteOptions = {},
+  previous?: EncodedParquet,
+): Promise<EncodedParquet> {
   const codec = options.codec ?? 'ZSTD';
   if (codec === 'ZSTD') await ensureZstd();
   const w = new TableParquetWriter<unknown>(schema, options);
   const group = options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE;
+  const settings = JSON.stringify([codec, options.zstdLevel ?? DEFAULT_ZSTD_LEVEL, options.pageSize ?? 1 << 20, options.statistics ?? true, group]);
   const parts: Uint8Array[] = [];
-  for (let start = 0; start < n; start += group) {
-    // One row group at a time, letting the event loop run between them: a live ingest flushing a big partition
-    // keeps receiving frames instead of blocking for the whole file.
-    if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  const groupEnds: number[] = [];
+  let start = 0;
+  if (previous !== undefined && previous.settings === settings) {
+    // Keep the leading full row groups: the same rows in the same groups encode to the same bytes.
+    let kept = 0;
+    while (kept < previous.rowGroups.length && previous.rowGroups[kept]!.numRows === group && (kept + 1) * group <= n) kept++;
+    if (kept > 0) {
+      const end = previous.groupEnds[kept - 1]!;
+      w.resume(previous.rowGroups.slice(0, kept), end);
+      parts.push(previous.bytes.subarray(0, end));
+      groupEnds.push(...previous.groupEnds.slice(0, kept));
+      start = kept * group;
+    }
+  }
+  for (; start < n; start += group) {
     const count = Math.min(group, n - start);
-    for (const part of w.writeColumns(count, (cols, s, c) => fill(cols, start + s, c))) parts.push(part);
+    const from = start;
+    // Column chunk by column chunk, letting the event loop run in between (a row group takes 40-100 ms).
+    const steps = w.columnsInSteps(count, (cols, s, c) => fill(cols, from + s, c));
+    for (;;) {
+      const r = steps.next();
+      if (r.done) {
+        parts.push(r.value);
+        break;
+      }
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    groupEnds.push(w.offset);
   }
   parts.push(w.finish());
-  return concatBytes(parts);
+  return { bytes: concatBytes(parts), rowGroups: w.rowGroups, groupEnds, settings };
 }
 
 /**
@@ -225,6 +284,34 @@ class TableParquetWriter<T> implements ParquetWriter<T> {
       pageSize,
       createdBy: PARQUET_CREATED_BY,
     });
+  }
+
+  /** One row group of at most the group size from columns, one column chunk per step (see {@link ParquetEncoder.encodeColumnsInSteps}). */
+  *columnsInSteps(n: number, fill: (columns: GatheredColumn[], start: number, count: number) => void): Generator<void, Uint8Array> {
+    this.assertOpen();
+    if (this.pendingCount > 0) throw new ScalplakeError('SINK_WRITE', 'writeColumns cannot follow rows in the same row group', {});
+    if (n > this.groupSize) throw new ScalplakeError('SINK_WRITE', `A row group holds at most ${this.groupSize} rows, not ${n}`, {});
+    const bytes = yield* this.encoder.encodeColumnsInSteps(n, (cols) => fill(cols, 0, n));
+    this.byteCount += bytes.byteLength;
+    this.rowCount += n;
+    return bytes;
+  }
+
+  /** The file offset of the next byte. */
+  get offset(): number {
+    return this.encoder.offset;
+  }
+
+  /** The row groups so far. */
+  get rowGroups(): readonly RowGroupMeta[] {
+    return [...this.encoder.groups];
+  }
+
+  /** Continues a file whose first `offset` bytes hold `groups` (see {@link ParquetEncoder.resume}). */
+  resume(groups: readonly RowGroupMeta[], offset: number): void {
+    this.encoder.resume(groups, offset);
+    for (const g of groups) this.rowCount += g.numRows;
+    this.byteCount = offset;
   }
 
   write(rows: readonly T[]): Uint8Array[] {

@@ -13,7 +13,8 @@ import { type PartitionRef, silverFileKey } from '../lake/layout.js';
 import type { ObjectStore } from './object-store.js';
 import { readParquet, readParquetPacked } from './parquet-reader.js';
 import { compileRowPacker, type PackedRows } from './row-packer.js';
-import { encodeParquet, encodeParquetColumns, type ParquetWriteOptions } from './parquet-writer.js';
+import type { GatheredColumn } from './parquet-gather.js';
+import { type EncodedParquet, encodeParquet, encodeParquetFile, type ParquetWriteOptions } from './parquet-writer.js';
 
 /** Rows buffered across all partitions before the oldest partitions are flushed, unless told otherwise. */
 export const DEFAULT_MAX_BUFFERED_ROWS = 200_000;
@@ -57,7 +58,11 @@ interface Bucket {
  * that partition (the live job's flush into the current hour, every minute) reuses the columns instead of decoding
  * the file again, after checking the file still holds exactly those bytes. One entry per store bounds the memory.
  */
-const lastWritten = new WeakMap<ObjectStore, { key: string; schema: TableDef['schema']; bytes: Uint8Array; packed: PackedRows }>();
+/**
+ * The partition a sink wrote last, per store: its file and the rows of its last row group (from row `base` on), all
+ * an in-order append needs to encode only what follows them (a flush keeps one row group in memory, not the hour).
+ */
+const lastWritten = new WeakMap<ObjectStore, { key: string; schema: TableDef['schema']; encoded: EncodedParquet; tail: PackedRows; base: number }>();
 
 /** What merging new rows into a partition did. */
 interface MergeResult {
@@ -239,13 +244,18 @@ async function writePartitions(
       // daily import): append them to its columns and encode, without an object per row on either side. The
       // partition's columns come from the last write when the file is still exactly what it wrote (the live job's
       // flush every minute), else from decoding the file.
-      const existing =
-        cached !== undefined && cached.key === b.key && cached.schema === def.schema && sameBytes(cached.bytes, existingBytes)
-          ? cached.packed
-          : await readParquetPacked(existingBytes, def.schema, { source: b.key });
-      if (appendsAfter(existing, b.packed)) {
-        packer.append(existing, b.packed, 0, b.packed.n);
-        return writePacked(b, existing, b.packed.n);
+      if (cached !== undefined && cached.key === b.key && cached.schema === def.schema && sameBytes(cached.encoded.bytes, existingBytes)) {
+        // The file's full row groups are kept as they are: a flush costs its new rows, not the hour.
+        if (appendsAfter(cached.tail, b.packed)) {
+          packer.append(cached.tail, b.packed, 0, b.packed.n);
+          return writePacked(b, cached.tail, b.packed.n, cached.encoded, cached.base);
+        }
+      } else {
+        const existing = await readParquetPacked(existingBytes, def.schema, { source: b.key });
+        if (appendsAfter(existing, b.packed)) {
+          packer.append(existing, b.packed, 0, b.packed.n);
+          return writePacked(b, existing, b.packed.n);
+        }
       }
     }
     const existing = existingBytes === undefined ? [] : await readParquet<Row>(existingBytes, def.schema, { source: b.key });
@@ -263,19 +273,29 @@ async function writePartitions(
     ctx.events.emit('flush', { table, files: [b.key], rows: result.rows.length });
   };
   /**
-   * Encodes bucket `b`'s whole partition from its packed columns (in key order) and writes it; `added` of its rows
-   * are new. Only the partition the input is in (the live job's current hour) is kept for a later append: one a
-   * time-ordered import has moved past will not be written again.
+   * Encodes bucket `b`'s whole partition and writes it: `packed` holds its rows from row `base` on, in key order
+   * (the rows before `base` are in the full row groups of `previous`, which are kept); `added` of them are new. Only
+   * the partition the input is in (the live job's current hour) is kept for a later append: one a time-ordered
+   * import has moved past will not be written again.
    */
-  const writePacked = async (b: Bucket, packed: PackedRows, added: number): Promise<void> => {
+  const writePacked = async (b: Bucket, packed: PackedRows, added: number, previous?: EncodedParquet, base = 0): Promise<void> => {
     const key = b.key;
-    const bytes = await encodeParquetColumns(def.schema, packed.n, (cols, start, count) => packer.fill(packed, start, count, cols), options);
+    const fill = (cols: GatheredColumn[], start: number, count: number) => packer.fill(packed, start - base, count, cols);
+    const n = base + packed.n;
+    const encoded = await encodeParquetFile(def.schema, n, fill, options, previous);
     rowsWritten += added;
     ctx.counters.rowsOut += added;
-    await put(key, bytes);
-    if (b === lastBucket) lastWritten.set(store, { key, schema: def.schema, bytes, packed });
+    await put(key, encoded.bytes);
+    if (b === lastBucket) {
+      // Keep the rows of the last row group: the next append re-encodes it when it is partial (and reads its last key).
+      const groups = encoded.rowGroups;
+      const lastStart = n - (groups.length > 0 ? groups[groups.length - 1]!.numRows : 0);
+      const tail = packer.create(n - lastStart);
+      packer.append(tail, packed, lastStart - base, n - lastStart);
+      lastWritten.set(store, { key, schema: def.schema, encoded, tail, base: lastStart });
+    }
     files.add(key);
-    ctx.events.emit('flush', { table, files: [key], rows: packed.n });
+    ctx.events.emit('flush', { table, files: [key], rows: n });
   };
   const put = async (key: string, bytes: Uint8Array): Promise<void> => {
     try {

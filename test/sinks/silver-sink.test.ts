@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { isScalplakeError } from '../../src/core/errors.js';
 import type { FlushEvent } from '../../src/core/events.js';
 import type { TableSchema } from '../../src/core/schema.js';
@@ -10,6 +10,7 @@ import { Kline as KlineSchema } from '../../src/core/tables.js';
 import { localStore } from '../../src/sinks/local-store.js';
 import { memoryStore } from '../../src/sinks/memory-store.js';
 import type { ObjectStore } from '../../src/sinks/object-store.js';
+import { ParquetEncoder } from '../../src/sinks/parquet-encoder.js';
 import { readParquet } from '../../src/sinks/parquet-reader.js';
 import { compileRowPacker, type PackedRows } from '../../src/sinks/row-packer.js';
 import { partitionedSink, silverSink } from '../../src/sinks/silver-sink.js';
@@ -333,6 +334,48 @@ describe('silverSink: appending after a partition', () => {
     const got = await duck(KLINE_SQL(join(appended.root, 'silver/klines/**/*.parquet')));
     expect(got.length).toBe(1500);
     expect(got.map((g) => g.open_time)).toEqual(rows.map((r) => r.open_time));
+  });
+
+  it('keeps the full row groups of its last write: each live-like flush encodes its new rows and one partial group, same bytes', async () => {
+    const base = loadAggTrades()[0]!;
+    const hour = Math.floor(base.trade_time / 3_600_000) * 3_600_000;
+    // 1,000 trades in one hour; row groups of 100 rows, appended in runs of uneven size as a live job's flushes.
+    const rows: AggTrade[] = Array.from({ length: 1000 }, (_, i) => ({
+      ...base,
+      agg_trade_id: base.agg_trade_id + i,
+      first_trade_id: base.first_trade_id + 2 * i,
+      last_trade_id: base.first_trade_id + 2 * i + 1,
+      price: 100_000 + ((i * 37) % 500) / 10,
+      quantity: ((i * 13) % 97) / 1000,
+      is_buyer_maker: i % 3 === 0,
+      trade_time: hour + i * 3000,
+    }));
+    const options = { rowGroupSize: 100 };
+    const write = (store: ObjectStore, part: AggTrade[]) => silverSink(store, 'agg_trades', options).write(batches(part, 64), makeCtx());
+    const once = tempStore();
+    await write(once, rows);
+    const appended = tempStore();
+    const encoded: number[] = [];
+    const spy = vi.spyOn(ParquetEncoder.prototype, 'encodeColumnsInSteps');
+    const cuts = [0, 250, 430, 470, 800, 1000];
+    try {
+      for (let k = 1; k < cuts.length; k++) {
+        spy.mockClear();
+        await write(appended, rows.slice(cuts[k - 1], cuts[k]));
+        encoded.push(spy.mock.calls.reduce((n, c) => n + (c[0] as number), 0));
+      }
+    } finally {
+      spy.mockRestore();
+    }
+    // Rows encoded per flush: from the first row of the last partial group of the previous write to the end.
+    expect(encoded).toEqual([250, 230, 70, 400, 200]);
+    expect(await hashAll(appended)).toEqual(await hashAll(once));
+    const got = await duck(
+      `SELECT agg_trade_id, price, quantity, epoch_ms(trade_time)::DOUBLE AS t, is_buyer_maker FROM '${appended.root}/silver/agg_trades/**/*.parquet' ORDER BY t`,
+    );
+    expect(got.map((g) => [Number(g.agg_trade_id), g.price, g.quantity, g.t, g.is_buyer_maker])).toEqual(
+      rows.map((r) => [r.agg_trade_id, r.price, r.quantity, r.trade_time, r.is_buyer_maker]),
+    );
   });
 
   it('appends rows with null columns as the merge writes them, and a changed row at the seam replaces, never doubles', async () => {

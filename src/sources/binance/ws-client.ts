@@ -92,7 +92,7 @@ const EVENTS_PER_BATCH = 64;
 
 /** Counters of a {@link BinanceWsClient}. */
 export interface WsClientStats {
-  /** Data frames delivered. */
+  /** Data frames received (a frame that turns out malformed when parsed is moved to `malformed`). */
   frames: number;
   /** Frames that were not JSON or not combined-stream frames. */
   malformed: number;
@@ -187,7 +187,7 @@ export class BinanceWsClient {
     this.now = options.now ?? Date.now;
   }
 
-  /** Batches of events as they arrive (each array holds what was queued when the consumer asked). */
+  /** Batches of events as they arrive (each array holds at most 64 of those queued when the consumer asked). */
   async *events(): AsyncGenerator<WsEvent[]> {
     this.start();
     try {
@@ -309,14 +309,16 @@ export class BinanceWsClient {
     conn.delivered = true;
     this.attempt = 0;
     const seq = ++this.seq;
-    this.queue.push(
-      isData
-        ? { type: 'unparsed', raw: text, receivedAt, seq, connectionId: conn.id }
-        : this.toEvent(parsed, { type: 'unparsed', raw: text, receivedAt, seq, connectionId: conn.id }),
-    );
+    if (isData) {
+      // Counted on arrival, as a frame; parse() moves it to malformed if it turns out not to be one.
+      this.stats.frames++;
+      this.queue.push({ type: 'unparsed', raw: text, receivedAt, seq, connectionId: conn.id });
+    } else {
+      this.queue.push(this.toEvent(parsed, { type: 'unparsed', raw: text, receivedAt, seq, connectionId: conn.id }));
+    }
   }
 
-  /** Parses a queued data frame. */
+  /** Parses a queued data frame (already counted in `stats.frames`). */
   private parse(u: Unparsed): WsFrame | WsMalformed {
     let parsed: unknown;
     try {
@@ -324,6 +326,7 @@ export class BinanceWsClient {
     } catch {
       parsed = undefined;
     }
+    this.stats.frames--;
     return this.toEvent(parsed, u);
   }
 
