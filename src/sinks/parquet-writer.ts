@@ -134,6 +134,25 @@ export async function encodeParquetColumns(
   return (await encodeParquetFile(schema, n, fill, options)).bytes;
 }
 
+/**
+ * The write options that decide a row group's bytes, as a string ({@link EncodedParquet.settings}): row groups of
+ * an earlier file are only kept under equal settings.
+ *
+ * @example
+ * ```ts
+ * parquetSettings({}) === parquetSettings({ codec: 'ZSTD' }); // true: the defaults filled in
+ * ```
+ */
+export function parquetSettings(options: ParquetWriteOptions): string {
+  return JSON.stringify([
+    options.codec ?? 'ZSTD',
+    options.zstdLevel ?? DEFAULT_ZSTD_LEVEL,
+    options.pageSize ?? 1 << 20,
+    options.statistics ?? true,
+    options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE,
+  ]);
+}
+
 /** A file {@link encodeParquetFile} wrote, with what a later call needs to keep its full row groups. */
 export interface EncodedParquet {
   /** The whole file. */
@@ -149,7 +168,8 @@ export interface EncodedParquet {
 /**
  * {@link encodeParquetColumns}, returning the row-group layout too. With `previous`, a file this function wrote for
  * the first rows of the same columns (an append: rows `[0, previous rows)` are unchanged), its leading full row
- * groups are copied instead of encoded again, so that a partition that grows by appends (the live job's flush into
+ * groups are copied instead of encoded again (`fill` is then only asked for rows from `firstFilled` on, and the call
+ * fails rather than ask for earlier ones), so that a partition that grows by appends (the live job's flush into
  * the current hour) costs the new rows, not the whole partition, per write. The bytes equal those of a whole encode.
  *
  * @throws `SINK_WRITE` when the encoder fails.
@@ -166,12 +186,13 @@ export async function encodeParquetFile(
   fill: (columns: GatheredColumn[], start: number, count: number) => void,
   options: ParquetWriteOptions = {},
   previous?: EncodedParquet,
+  firstFilled = 0,
 ): Promise<EncodedParquet> {
   const codec = options.codec ?? 'ZSTD';
   if (codec === 'ZSTD') await ensureZstd();
   const w = new TableParquetWriter<unknown>(schema, options);
   const group = options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE;
-  const settings = JSON.stringify([codec, options.zstdLevel ?? DEFAULT_ZSTD_LEVEL, options.pageSize ?? 1 << 20, options.statistics ?? true, group]);
+  const settings = parquetSettings(options);
   const parts: Uint8Array[] = [];
   const groupEnds: number[] = [];
   let start = 0;
@@ -186,6 +207,12 @@ export async function encodeParquetFile(
       groupEnds.push(...previous.groupEnds.slice(0, kept));
       start = kept * group;
     }
+  }
+  if (start < firstFilled) {
+    // The caller only holds rows from `firstFilled` on, counting on row groups of `previous` that could not be kept.
+    throw new ScalplakeError('SINK_WRITE', `Cannot encode rows ${start}…${firstFilled - 1}: the earlier file's row groups holding them cannot be kept`, {
+      context: { start, firstFilled },
+    });
   }
   for (; start < n; start += group) {
     const count = Math.min(group, n - start);

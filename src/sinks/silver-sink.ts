@@ -14,7 +14,7 @@ import type { ObjectStore } from './object-store.js';
 import { readParquet, readParquetPacked } from './parquet-reader.js';
 import { compileRowPacker, type PackedRows } from './row-packer.js';
 import type { GatheredColumn } from './parquet-gather.js';
-import { type EncodedParquet, encodeParquet, encodeParquetFile, type ParquetWriteOptions } from './parquet-writer.js';
+import { type EncodedParquet, encodeParquet, encodeParquetFile, type ParquetWriteOptions, parquetSettings } from './parquet-writer.js';
 
 /** Rows buffered across all partitions before the oldest partitions are flushed, unless told otherwise. */
 export const DEFAULT_MAX_BUFFERED_ROWS = 200_000;
@@ -58,11 +58,22 @@ interface Bucket {
  * that partition (the live job's flush into the current hour, every minute) reuses the columns instead of decoding
  * the file again, after checking the file still holds exactly those bytes. One entry per store bounds the memory.
  */
+/** What a sink keeps of the partition it wrote last (see {@link lastWritten}). */
+interface LastWrite {
+  readonly key: string;
+  readonly schema: TableDef['schema'];
+  readonly encoded: EncodedParquet;
+  /** The rows of the file's last row group, which starts at row `base`. */
+  readonly tail: PackedRows;
+  readonly base: number;
+}
+
 /**
- * The partition a sink wrote last, per store: its file and the rows of its last row group (from row `base` on), all
- * an in-order append needs to encode only what follows them (a flush keeps one row group in memory, not the hour).
+ * The partition written last per store and table: its file and the rows of its last row group, all an in-order
+ * append needs to encode only what follows them (a flush keeps one row group per table in memory, not the hour).
+ * Per table, because the live job flushes every table in turn.
  */
-const lastWritten = new WeakMap<ObjectStore, { key: string; schema: TableDef['schema']; encoded: EncodedParquet; tail: PackedRows; base: number }>();
+const lastWritten = new WeakMap<ObjectStore, Map<string, LastWrite>>();
 
 /** What merging new rows into a partition did. */
 interface MergeResult {
@@ -233,8 +244,10 @@ async function writePartitions(
 
   const flush = async (b: Bucket): Promise<void> => {
     const existingBytes = await store.get(b.key);
-    const cached = lastWritten.get(store);
-    lastWritten.delete(store); // set again below once a write succeeds: never trusted across a failure
+    let written = lastWritten.get(store);
+    if (written === undefined) lastWritten.set(store, (written = new Map()));
+    const cached = written.get(table);
+    written.delete(table); // set again below once a write succeeds: never trusted across a failure
     if (existingBytes === undefined && inKeyOrder(b.packed)) {
       // A new partition fed in key order (the usual bulk import): encode straight from the packed columns.
       return writePacked(b, b.packed, b.packed.n);
@@ -244,7 +257,13 @@ async function writePartitions(
       // daily import): append them to its columns and encode, without an object per row on either side. The
       // partition's columns come from the last write when the file is still exactly what it wrote (the live job's
       // flush every minute), else from decoding the file.
-      if (cached !== undefined && cached.key === b.key && cached.schema === def.schema && sameBytes(cached.encoded.bytes, existingBytes)) {
+      const reusable =
+        cached !== undefined &&
+        cached.key === b.key &&
+        cached.schema === def.schema &&
+        cached.encoded.settings === parquetSettings(options) &&
+        sameBytes(cached.encoded.bytes, existingBytes);
+      if (reusable) {
         // The file's full row groups are kept as they are: a flush costs its new rows, not the hour.
         if (appendsAfter(cached.tail, b.packed)) {
           packer.append(cached.tail, b.packed, 0, b.packed.n);
@@ -282,7 +301,7 @@ async function writePartitions(
     const key = b.key;
     const fill = (cols: GatheredColumn[], start: number, count: number) => packer.fill(packed, start - base, count, cols);
     const n = base + packed.n;
-    const encoded = await encodeParquetFile(def.schema, n, fill, options, previous);
+    const encoded = await encodeParquetFile(def.schema, n, fill, options, previous, base);
     rowsWritten += added;
     ctx.counters.rowsOut += added;
     await put(key, encoded.bytes);
@@ -292,7 +311,7 @@ async function writePartitions(
       const lastStart = n - (groups.length > 0 ? groups[groups.length - 1]!.numRows : 0);
       const tail = packer.create(n - lastStart);
       packer.append(tail, packed, lastStart - base, n - lastStart);
-      lastWritten.set(store, { key, schema: def.schema, encoded, tail, base: lastStart });
+      lastWritten.get(store)?.set(table, { key, schema: def.schema, encoded, tail, base: lastStart });
     }
     files.add(key);
     ctx.events.emit('flush', { table, files: [key], rows: n });

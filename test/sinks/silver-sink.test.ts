@@ -378,6 +378,50 @@ describe('silverSink: appending after a partition', () => {
     );
   });
 
+  it('keeps each table\'s last write while the live job flushes several tables in turn, and re-reads under other write options', async () => {
+    const trades = loadAggTrades()[0]!;
+    const hour = Math.floor(trades.trade_time / 3_600_000) * 3_600_000;
+    const aggs: AggTrade[] = Array.from({ length: 300 }, (_, i) => ({
+      ...trades,
+      agg_trade_id: trades.agg_trade_id + i,
+      first_trade_id: trades.first_trade_id + i,
+      last_trade_id: trades.first_trade_id + i,
+      trade_time: hour + i * 1000,
+    }));
+    const marks = loadMarkPrices();
+    const options = { rowGroupSize: 50 };
+    const store = tempStore();
+    const encoded: number[] = [];
+    const spy = vi.spyOn(ParquetEncoder.prototype, 'encodeColumnsInSteps');
+    try {
+      // Flushes alternate between the tables, as ingestLive's do: 100 trades, 5 marks, 100 trades, 5 marks, 100 trades.
+      for (let k = 0; k < 3; k++) {
+        spy.mockClear();
+        await silverSink(store, 'agg_trades', options).write(batches(aggs.slice(k * 100, k * 100 + 100), 64), makeCtx());
+        encoded.push(spy.mock.calls.reduce((n, c) => n + (c[0] as number), 0));
+        if (k < 2) await silverSink(store, 'mark_prices', options).write(batches(marks.slice(k * 5, k * 5 + 5), 64), makeCtx());
+      }
+    } finally {
+      spy.mockRestore();
+    }
+    // The second and third trade flushes start from the last full group of 50 rows, not from row 0.
+    expect(encoded).toEqual([100, 100, 100]);
+    const once = tempStore();
+    await silverSink(once, 'agg_trades', options).write(batches(aggs, 64), makeCtx());
+    await silverSink(once, 'mark_prices', options).write(batches(marks.slice(0, 10), 64), makeCtx());
+    expect(await hashAll(store)).toEqual(await hashAll(once));
+
+    // Another sink with other row groups appends: the file is read back and written whole under its settings.
+    const more: AggTrade[] = Array.from({ length: 20 }, (_, i) => ({ ...aggs[299]!, agg_trade_id: aggs[299]!.agg_trade_id + 1 + i, trade_time: hour + (300 + i) * 1000 }));
+    await silverSink(store, 'agg_trades', { rowGroupSize: 128 }).write(batches(more, 64), makeCtx());
+    const whole = tempStore();
+    await silverSink(whole, 'agg_trades', { rowGroupSize: 128 }).write(batches([...aggs, ...more], 64), makeCtx());
+    const key = [...(await hashAll(whole)).keys()][0]!;
+    expect((await hashAll(store)).get(key)).toBe((await hashAll(whole)).get(key));
+    const got = await duck(`SELECT count(*)::INTEGER AS n, count(DISTINCT agg_trade_id)::INTEGER AS ids FROM '${store.root}/silver/agg_trades/**/*.parquet'`);
+    expect(got).toEqual([{ n: 320, ids: 320 }]);
+  });
+
   it('appends rows with null columns as the merge writes them, and a changed row at the seam replaces, never doubles', async () => {
     const rows = loadMarkPrices(); // 20 rows one second apart, every third with its nullable columns null
     const once = tempStore();
