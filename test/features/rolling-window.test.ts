@@ -13,8 +13,7 @@ class Model {
     if (this.values.length > this.size) this.values.shift();
   }
   replaceLast(v: number): void {
-    if (this.before === null) return this.push(v);
-    this.values = [...this.before];
+    if (this.before !== null) this.values = [...this.before];
     this.push(v);
   }
   clear(): void {
@@ -36,9 +35,16 @@ describe('RollingWindow', () => {
         const w = new RollingWindow(size);
         const m = new Model(size);
         for (const o of ops) {
-          if (o.kind === 'push') (w.push(o.v), m.push(o.v));
-          else if (o.kind === 'replace') (w.replaceLast(o.v), m.replaceLast(o.v));
-          else (w.clear(), m.clear());
+          if (o.kind === 'push') {
+            w.push(o.v);
+            m.push(o.v);
+          } else if (o.kind === 'replace') {
+            w.replaceLast(o.v);
+            m.replaceLast(o.v);
+          } else {
+            w.clear();
+            m.clear();
+          }
           const xs = m.values;
           expect(w.count).toBe(xs.length);
           if (xs.length === 0) continue;
