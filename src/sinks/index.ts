@@ -10,7 +10,20 @@ export * from './memory-store.js';
 export * from './object-store.js';
 export type { GatheredColumn } from './parquet-gather.js';
 export * from './parquet-reader.js';
-export * from './parquet-writer.js';
+// encodeParquetFile / EncodedParquet / parquetSettings stay internal: the silver sink's append bookkeeping.
+export {
+  concatBytes,
+  createParquetWriter,
+  DEFAULT_ROW_GROUP_SIZE,
+  DEFAULT_ZSTD_LEVEL,
+  encodeParquet,
+  encodeParquetColumns,
+  PARQUET_CREATED_BY,
+  type ParquetCodec,
+  type ParquetWriteOptions,
+  type ParquetWriter,
+  parquetStream,
+} from './parquet-writer.js';
 export * from './quarantine-writer.js';
 export * from './row-packer.js';
 export * from './silver-sink.js';
