@@ -53,11 +53,6 @@ interface Bucket {
   readonly firstSeq: number;
 }
 
-/**
- * Per store, the partition a sink wrote last, with its bytes and its rows as columns: a later flush that appends to
- * that partition (the live job's flush into the current hour, every minute) reuses the columns instead of decoding
- * the file again, after checking the file still holds exactly those bytes. One entry per store bounds the memory.
- */
 /** What a sink keeps of the partition it wrote last (see {@link lastWritten}). */
 interface LastWrite {
   readonly key: string;
@@ -70,8 +65,9 @@ interface LastWrite {
 
 /**
  * The partition written last per store and table: its file and the rows of its last row group, all an in-order
- * append needs to encode only what follows them (a flush keeps one row group per table in memory, not the hour).
- * Per table, because the live job flushes every table in turn.
+ * append needs to encode only what follows them (the live job's flush into the current hour, every minute), used
+ * after checking the file still holds exactly those bytes. One row group per table in memory, not the hour; per
+ * table, because the live job flushes every table in turn.
  */
 const lastWritten = new WeakMap<ObjectStore, Map<string, LastWrite>>();
 
