@@ -5,7 +5,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { ScalplakeError } from '../core/errors.js';
-import type { RunEvents } from '../core/events.js';
+import type { GapEvent, RunEvents } from '../core/events.js';
 import type { Source } from '../core/stage.js';
 import { assertSymbol } from '../core/symbol.js';
 import { TABLES, type TableName } from '../core/tables.js';
@@ -16,6 +16,7 @@ import { restAggTrades } from '../sources/binance/rest-agg-trades.js';
 import { restFundingRates } from '../sources/binance/rest-funding-rates.js';
 import { restKlines } from '../sources/binance/rest-klines.js';
 import { restPriceKlines } from '../sources/binance/rest-price-klines.js';
+import { findTimeGaps } from '../transforms/detect-gaps.js';
 import { validate } from '../transforms/validate.js';
 import { type DownloadSummary, downloadFiles } from './download-files.js';
 import type { Lake } from './lake.js';
@@ -38,7 +39,10 @@ export interface BackfillOptions {
   readonly symbol: string;
   /** What to fetch: `klines`, `aggTrades`, `fundingRate`, `markPrice` (mark-price klines). */
   readonly data: readonly string[];
-  /** Start (UTC); a table that already has rows resumes after its last one. */
+  /**
+   * Start (UTC); a table that already has rows resumes after its last one. Klines and mark-price klines missing
+   * between the start and that last row (holes) are fetched again too: REST serves them for any time.
+   */
   readonly from: string | number;
   /** End (UTC, exclusive; default now). */
   readonly to?: string | number | undefined;
@@ -76,6 +80,10 @@ export interface BackfillTableReport {
   readonly rowsWritten: number;
   /** Rows quarantined. */
   readonly quarantined: number;
+  /** Runs of missing 1-minute bars found before the watermark (klines and mark-price klines; 0 for the others). */
+  readonly holes: number;
+  /** Rows those holes got from REST (an interval REST has no bar for, e.g. before the listing, stays empty). */
+  readonly holeRowsWritten: number;
 }
 
 /** What {@link backfill} did. */
@@ -145,6 +153,35 @@ export async function backfill(lake: Lake, options: BackfillOptions): Promise<Ba
       ]).catch(() => {});
     },
   });
+  /** Fetches `data` over [from, to] (inclusive, UTC ms) through REST into silver, invalid rows to quarantine. */
+  const runRest = async (d: string, from: number, to: number) => {
+    const { table } = DATA[d]!;
+    const source = restSource(d, { http, symbol, from, to });
+    const quarantine = lake.quarantine(table);
+    const run = pipeline(`backfill ${symbol} ${d}`)
+      .from(source)
+      .pipe(
+        validate(TABLES[table].schema, {
+          table,
+          quarantine: (rows) => quarantine.append(toQuarantineRows(table, rows)),
+        }) as never,
+      )
+      .to(lake.silver(table) as never)
+      .run(options.signal ? { signal: options.signal } : {});
+    if (options.events) {
+      const events = options.events;
+      run.on('gap', (g) => events.emit('gap', g));
+      run.on('progress', (p) => events.emit('progress', p));
+    }
+    try {
+      const report = await run.done;
+      // An abort that found the stages between batches ends 'aborted' rather than rejecting: not a success.
+      if (report.status === 'aborted') throw new ScalplakeError('ABORTED', `backfill of ${d} for ${symbol} was aborted`, { context: { data: d, symbol } });
+      return report;
+    } finally {
+      await quarantine.close();
+    }
+  };
   const rest: BackfillTableReport[] = [];
   try {
     await http.loadExchangeInfo();
@@ -170,36 +207,24 @@ export async function backfill(lake: Lake, options: BackfillOptions): Promise<Ba
         );
       }
       if (table !== 'agg_trades') restFrom = Math.ceil(restFrom / MINUTE_MS) * MINUTE_MS;
+      // Holes before the watermark (a run that crashed between partitions, a live outage, deleted files): REST serves
+      // klines and price klines for any time, so they are fetched again; aggTrades holes older than 24 h need bulk files.
+      let holes = 0;
+      let holeRowsWritten = 0;
+      if (lastTime !== undefined && (d === 'klines' || d === 'markPrice')) {
+        const start = Math.ceil(from / MINUTE_MS) * MINUTE_MS;
+        for (const h of await minuteHoles(lake, table as 'klines' | 'mark_price_klines', symbol, start, Math.min(lastTime + 1, to))) {
+          holes++;
+          holeRowsWritten += (await runRest(d, h.from, h.to + MINUTE_MS - 1)).rowsOut;
+        }
+      }
       if (restFrom >= to) {
-        rest.push({ data: d, table, restFrom, restTo: to, restRows: 0, rowsWritten: 0, quarantined: 0 });
+        rest.push({ data: d, table, restFrom, restTo: to, restRows: 0, rowsWritten: 0, quarantined: 0, holes, holeRowsWritten });
         continue;
       }
       // REST sources take an inclusive end; ours is exclusive.
-      const source = restSource(d, { http, symbol, from: restFrom, to: to - 1 });
-      const quarantine = lake.quarantine(table);
-      const run = pipeline(`backfill ${symbol} ${d}`)
-        .from(source)
-        .pipe(
-          validate(TABLES[table].schema, {
-            table,
-            quarantine: (rows) => quarantine.append(toQuarantineRows(table, rows)),
-          }) as never,
-        )
-        .to(lake.silver(table) as never)
-        .run(options.signal ? { signal: options.signal } : {});
-      if (options.events) {
-        const events = options.events;
-        run.on('gap', (g) => events.emit('gap', g));
-        run.on('progress', (p) => events.emit('progress', p));
-      }
-      try {
-        const report = await run.done;
-        // An abort that found the stages between batches ends 'aborted' rather than rejecting: not a success.
-        if (report.status === 'aborted') throw new ScalplakeError('ABORTED', `backfill of ${d} for ${symbol} was aborted`, { context: { data: d, symbol } });
-        rest.push({ data: d, table, restFrom, restTo: to, restRows: report.rowsIn, rowsWritten: report.rowsOut, quarantined: report.invalid });
-      } finally {
-        await quarantine.close();
-      }
+      const report = await runRest(d, restFrom, to - 1);
+      rest.push({ data: d, table, restFrom, restTo: to, restRows: report.rowsIn, rowsWritten: report.rowsOut, quarantined: report.invalid, holes, holeRowsWritten });
     }
   } finally {
     await bronze.close();
@@ -218,4 +243,20 @@ function restSource(data: string, o: { http: ReturnType<typeof createBinanceHttp
     default:
       return restPriceKlines({ http: o.http, symbol: o.symbol, from: o.from, to: o.to, kind: 'markPrice' }) as Source<unknown>;
   }
+}
+
+/**
+ * The runs of missing 1-minute bars of a kline table over [from, to): between stored bars, and before the first one.
+ * `from` and `to` are UTC ms; `from` is a minute start.
+ */
+async function minuteHoles(lake: Lake, table: 'klines' | 'mark_price_klines', symbol: string, from: number, to: number): Promise<GapEvent[]> {
+  const times: number[] = [];
+  for await (const batch of lake.readSilver(table, symbol, { from, to })) {
+    for (const row of batch) if (row.interval === '1m') times.push(row.open_time);
+  }
+  if (times.length === 0) return [];
+  const holes = findTimeGaps(times, MINUTE_MS, symbol, table);
+  const first = times[0]!;
+  if (first > from) holes.unshift({ table, symbol, kind: 'time', from, to: first - MINUTE_MS, missing: (first - from) / MINUTE_MS });
+  return holes;
 }

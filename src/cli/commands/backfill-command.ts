@@ -13,7 +13,8 @@ export const backfillCommand: Command = {
 
 Whole UTC days that ended before yesterday come from data.binance.vision (verified, kept in bronze); the rest
 through REST within Binance's weight budget (no 429), REST pages kept in bronze. Each table resumes after its last
-stored row. REST serves aggTrades of the last 24 hours only: older ones need the bulk files.`,
+stored row; klines and mark-price klines missing between --from and that row (holes) are fetched again. REST
+serves aggTrades of the last 24 hours only: older ones need the bulk files.`,
   options: {
     lake: { type: 'string' },
     symbol: { type: 'string' },
@@ -44,6 +45,7 @@ stored row. REST serves aggTrades of the last 24 hours only: older ones need the
     if (report.bulk) printSummary(out, report.bulk);
     for (const r of report.rest) {
       out.line(`REST ${r.data} → ${r.table}: ${formatUtc(r.restFrom)} → ${formatUtc(r.restTo)}, ${r.restRows} rows, ${r.rowsWritten} new, ${r.quarantined} quarantined`);
+      if (r.holes > 0) out.line(`  ${r.holes} hole(s) before the last stored bar: ${r.holeRowsWritten} rows filled from REST`);
     }
     out.line(`${report.requests} REST requests`);
     out.result({ ok: true, ...report });
