@@ -48,6 +48,21 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const utf8 = new TextEncoder();
 
 /**
+ * Runs a stepwise encoding to its end at once, returning its result (the synchronous callers of the `…InSteps` methods).
+ *
+ * @example
+ * ```ts
+ * const bytes = runSteps(encoder.encodeColumnsInSteps(n, fill));
+ * ```
+ */
+export function runSteps<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
  * Encodes row groups and the footer of one Parquet file. Bytes come out in file order: the concatenation of every
  * array returned by {@link ParquetEncoder.encodeRowGroup} and the one returned by {@link ParquetEncoder.finish}
  * is the file. The same rows always give the same bytes.
@@ -129,11 +144,7 @@ export class ParquetEncoder {
    * such as the silver sink's packed buffers), as one row group.
    */
   encodeColumns(n: number, fill: (columns: GatheredColumn[], n: number) => void): Uint8Array {
-    const steps = this.encodeColumnsInSteps(n, fill);
-    for (;;) {
-      const r = steps.next();
-      if (r.done) return r.value;
-    }
+    return runSteps(this.encodeColumnsInSteps(n, fill));
   }
 
   /**
@@ -175,11 +186,7 @@ export class ParquetEncoder {
   }
 
   private encodeGathered(n: number): Uint8Array {
-    const steps = this.encodeGatheredInSteps(n);
-    for (;;) {
-      const r = steps.next();
-      if (r.done) return r.value;
-    }
+    return runSteps(this.encodeGatheredInSteps(n));
   }
 
   private *encodeGatheredInSteps(n: number): Generator<void, Uint8Array> {

@@ -11,7 +11,7 @@ import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
 import { ScalplakeError } from '../core/errors.js';
 import type { GatheredColumn } from './parquet-gather.js';
 import type { TableSchema } from '../core/schema.js';
-import { ParquetEncoder } from './parquet-encoder.js';
+import { ParquetEncoder, runSteps } from './parquet-encoder.js';
 import { PQ, type RowGroupMeta } from './parquet-metadata.js';
 import { ensureZstd, zstdCompress } from './zstd.js';
 
@@ -377,15 +377,11 @@ class TableParquetWriter<T> implements ParquetWriter<T> {
   /** Encodes `n` rows held in columns, filled per row group by `fill(columns, start, count)`. */
   writeColumns(n: number, fill: (columns: GatheredColumn[], start: number, count: number) => void): Uint8Array[] {
     this.assertOpen();
-    if (this.pendingCount > 0) throw new ScalplakeError('SINK_WRITE', 'writeColumns cannot follow rows in the same row group', {});
     const out: Uint8Array[] = [];
     for (let start = 0; start < n; start += this.groupSize) {
       const count = Math.min(this.groupSize, n - start);
-      const bytes = this.encoder.encodeColumns(count, (cols) => fill(cols, start, count));
-      this.byteCount += bytes.byteLength;
-      out.push(bytes);
+      out.push(runSteps(this.columnsInSteps(count, (cols, s, c) => fill(cols, start + s, c))));
     }
-    this.rowCount += n;
     return out;
   }
 
