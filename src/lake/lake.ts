@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ScalplakeError } from '../core/errors.js';
-import { sqlDdlOf } from '../core/schema.js';
+import { columnsOf, sqlDdlOf } from '../core/schema.js';
 import type { Batch, Sink } from '../core/stage.js';
 import { assertSymbol } from '../core/symbol.js';
 import { type QuarantineRow, type TableName, type TableRows, TABLES } from '../core/tables.js';
@@ -13,7 +13,8 @@ import { type BronzeFileInfo, type BronzeRecord, bronzeWriter, putBronzeFile } f
 import type { JsonlWriter } from '../sinks/jsonl-writer.js';
 import { localStore } from '../sinks/local-store.js';
 import type { ObjectStore } from '../sinks/object-store.js';
-import { readParquetBatches } from '../sinks/parquet-reader.js';
+import { readParquetBatches, readParquetColumns } from '../sinks/parquet-reader.js';
+import type { PackedRows } from '../sinks/row-packer.js';
 import { quarantineWriter } from '../sinks/quarantine-writer.js';
 import { type SilverSinkOptions, silverSink } from '../sinks/silver-sink.js';
 import { LAYERS, PART_FILE, type PartitionRef, parsePartitionKey, silverPrefix, stateKey } from './layout.js';
@@ -84,6 +85,11 @@ export interface Lake {
   bronzeFile(source: string, path: string, body: Uint8Array | AsyncIterable<Uint8Array>): Promise<BronzeFileInfo>;
   /** Reads one symbol of a silver table, partitions in time order, rows sorted, only rows within `[from, to)`. */
   readSilver<N extends TableName>(table: N, symbol: string, range?: TimeRange): AsyncIterable<Batch<TableRows[N]>>;
+  /**
+   * {@link Lake.readSilver} as columns: the same rows in the same order, as `PackedRows` index-aligned with
+   * `columnsOf(TABLES[table].schema)`, without a record per row (what the gold job reads; the builders accept both).
+   */
+  readSilverColumns(table: TableName, symbol: string, range?: TimeRange): AsyncIterable<PackedRows>;
   /** Lists the partitions of a silver table (optionally one symbol), in symbol then time order. */
   partitions(table: TableName, symbol?: string): Promise<PartitionInfo[]>;
   /** JSON documents under `_state/`. */
@@ -127,12 +133,11 @@ export function openLake(pathOrStore: string | ObjectStore, options: LakeOptions
   /** Partition files read ahead of the one being decoded: file reads overlap with decoding instead of alternating. */
   const READ_AHEAD = 4;
 
-  async function* readSilver<N extends TableName>(table: N, symbol: string, range: TimeRange = {}): AsyncIterable<Batch<TableRows[N]>> {
+  /** The files of one symbol's partitions that overlap `[from, to)`, read ahead, with whether each lies wholly inside. */
+  async function* silverFiles(table: TableName, symbol: string, range: TimeRange) {
     assertSymbol(symbol);
-    const def = TABLES[table];
     const from = range.from === undefined ? Number.NEGATIVE_INFINITY : requireUtcMillis(range.from, 'from');
     const to = range.to === undefined ? Number.POSITIVE_INFINITY : requireUtcMillis(range.to, 'to');
-    const timeColumn = def.timeColumn;
     const parts = (await partitions(table, symbol)).filter((p) => p.end > from && p.start < to);
     const ahead: Promise<Uint8Array | undefined>[] = [];
     let next = 0;
@@ -144,8 +149,15 @@ export function openLake(pathOrStore: string | ObjectStore, options: LakeOptions
       }
       const bytes = await ahead.shift()!;
       if (bytes === undefined) continue; // deleted since the listing
-      const whole = p.start >= from && p.end <= to;
-      for await (const batch of readParquetBatches<TableRows[N]>(bytes, def.schema, { source: p.key })) {
+      yield { bytes, key: p.key, whole: p.start >= from && p.end <= to, from, to };
+    }
+  }
+
+  async function* readSilver<N extends TableName>(table: N, symbol: string, range: TimeRange = {}): AsyncIterable<Batch<TableRows[N]>> {
+    const def = TABLES[table];
+    const timeColumn = def.timeColumn;
+    for await (const { bytes, key, whole, from, to } of silverFiles(table, symbol, range)) {
+      for await (const batch of readParquetBatches<TableRows[N]>(bytes, def.schema, { source: key })) {
         if (whole) {
           if (batch.length > 0) yield batch;
           continue;
@@ -156,6 +168,18 @@ export function openLake(pathOrStore: string | ObjectStore, options: LakeOptions
           if (t >= from && t < to) kept.push(row);
         }
         if (kept.length > 0) yield kept;
+      }
+    }
+  }
+
+  async function* readSilverColumns(table: TableName, symbol: string, range: TimeRange = {}): AsyncIterable<PackedRows> {
+    const def = TABLES[table];
+    const specs = columnsOf(def.schema);
+    const time = specs.findIndex((c) => c.name === def.timeColumn);
+    for await (const { bytes, key, whole, from, to } of silverFiles(table, symbol, range)) {
+      for await (const batch of readParquetColumns(bytes, def.schema, { source: key })) {
+        const kept = whole ? batch : rowsWhere(batch, batch.cols[time] as Float64Array, from, to);
+        if (kept.n > 0) yield kept;
       }
     }
   }
@@ -184,6 +208,7 @@ export function openLake(pathOrStore: string | ObjectStore, options: LakeOptions
     bronze: (opts) => bronzeWriter(store, { runId, ...opts }),
     bronzeFile: (source, path, body) => putBronzeFile(store, source, path, body),
     readSilver,
+    readSilverColumns,
     partitions,
     state,
     ddl(table, dialect) {
@@ -194,6 +219,25 @@ export function openLake(pathOrStore: string | ObjectStore, options: LakeOptions
       const partitionColumns = def.partitionBy === 'hour' ? ['symbol', 'date', 'hour'] : ['symbol', 'date'];
       return sqlDdlOf(def.schema, { dialect, table, location, partitionColumns });
     },
+  };
+}
+
+/** The rows of `p` whose time `t[i]` is in `[from, to)` (`p` itself when all are), in order. */
+function rowsWhere(p: PackedRows, t: Float64Array, from: number, to: number): PackedRows {
+  const keep: number[] = [];
+  for (let i = 0; i < p.n; i++) if (t[i]! >= from && t[i]! < to) keep.push(i);
+  if (keep.length === p.n) return p;
+  const pick = <A extends { [i: number]: unknown; length: number }>(a: A, make: (n: number) => A): A => {
+    if (a.length === 0) return a; // a non-nullable column's empty null mask
+    const out = make(keep.length);
+    for (let j = 0; j < keep.length; j++) out[j] = a[keep[j]!];
+    return out;
+  };
+  return {
+    n: keep.length,
+    cap: keep.length,
+    cols: p.cols.map((c) => (Array.isArray(c) ? pick(c, (n) => new Array<string | null>(n)) : pick(c, (n) => new Float64Array(n)))),
+    nulls: p.nulls.map((z) => pick(z, (n) => new Uint8Array(n))),
   };
 }
 

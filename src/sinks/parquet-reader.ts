@@ -92,34 +92,79 @@ export async function readParquetPacked(bytes: Uint8Array, schema: TableSchema, 
   const packer = compileRowPacker(specs);
   const out = packer.create(0);
   for await (const { columns, n } of rowGroups(bytes, specs, options.source ?? '<bytes>')) {
-    const group: PackedRows = { n, cap: n, cols: [], nulls: [] };
-    specs.forEach((spec, j) => {
-      const values = columns[j] ?? null;
-      if (spec.type === 'string') {
-        const a = new Array<string | null>(n);
-        for (let i = 0; i < n; i++) {
-          const v = values?.[i];
-          a[i] = typeof v === 'string' ? v : null;
-        }
-        group.cols.push(a);
-        group.nulls.push(new Uint8Array(0));
-        return;
-      }
-      const a = new Float64Array(n);
-      const z = new Uint8Array(spec.nullable ? n : 0);
-      for (let i = 0; i < n; i++) {
-        const v = values?.[i];
-        if (typeof v === 'number') a[i] = v;
-        else if (typeof v === 'bigint') a[i] = Number(v);
-        else if (typeof v === 'boolean') a[i] = v ? 1 : 0;
-        else if (spec.nullable) z[i] = 1;
-      }
-      group.cols.push(a);
-      group.nulls.push(z);
-    });
+    const group = packGroup(specs, columns, n);
     packer.append(out, group, 0, n);
   }
   return out;
+}
+
+/**
+ * Reads a Parquet file one row group at a time as {@link PackedRows} (columns index-aligned with
+ * `columnsOf(schema)`), in slices of at most `batchRows` rows: {@link readParquetBatches} without a record per row.
+ * The slices share their row group's arrays (`subarray`): treat them as read-only.
+ *
+ * @throws `PARQUET_READ` naming the source, as {@link readParquet}.
+ * @example
+ * ```ts
+ * for await (const cols of readParquetColumns(bytes, BookDepth)) console.log(cols.n, cols.cols[1]); // event_time
+ * ```
+ */
+export async function* readParquetColumns(bytes: Uint8Array, schema: TableSchema, options: ParquetReadOptions = {}): AsyncIterable<PackedRows> {
+  const batchRows = Math.max(1, options.batchRows ?? 4096);
+  const specs = columnsOf(schema);
+  for await (const { columns, n } of rowGroups(bytes, specs, options.source ?? '<bytes>')) {
+    const group = packGroup(specs, columns, n);
+    for (let start = 0; start < n; start += batchRows) yield sliceRows(group, start, Math.min(n, start + batchRows));
+  }
+}
+
+/**
+ * Rows `[start, end)` of a {@link PackedRows}, sharing its arrays (typed-array `subarray`; string columns are copied).
+ *
+ * @example
+ * ```ts
+ * const firstHundred = sliceRows(packed, 0, 100);
+ * ```
+ */
+export function sliceRows(p: PackedRows, start: number, end: number): PackedRows {
+  if (start === 0 && end === p.n) return p;
+  const n = end - start;
+  return {
+    n,
+    cap: n,
+    cols: p.cols.map((c) => (Array.isArray(c) ? c.slice(start, end) : c.subarray(start, end))),
+    nulls: p.nulls.map((z) => (z.length === 0 ? z : z.subarray(start, end))),
+  };
+}
+
+/** One decoded row group as {@link PackedRows}: numbers in `Float64Array`s with null masks, strings in arrays. */
+function packGroup(specs: readonly ColumnSpec[], columns: readonly (ArrayLike<unknown> | null)[], n: number): PackedRows {
+  const group: PackedRows = { n, cap: n, cols: [], nulls: [] };
+  specs.forEach((spec, j) => {
+    const values = columns[j] ?? null;
+    if (spec.type === 'string') {
+      const a = new Array<string | null>(n);
+      for (let i = 0; i < n; i++) {
+        const v = values?.[i];
+        a[i] = typeof v === 'string' ? v : null;
+      }
+      group.cols.push(a);
+      group.nulls.push(new Uint8Array(0));
+      return;
+    }
+    const a = new Float64Array(n);
+    const z = new Uint8Array(spec.nullable ? n : 0);
+    for (let i = 0; i < n; i++) {
+      const v = values?.[i];
+      if (typeof v === 'number') a[i] = v;
+      else if (typeof v === 'bigint') a[i] = Number(v);
+      else if (typeof v === 'boolean') a[i] = v ? 1 : 0;
+      else if (spec.nullable) z[i] = 1;
+    }
+    group.cols.push(a);
+    group.nulls.push(z);
+  });
+  return group;
 }
 
 /** Decodes the file's row groups one at a time: each column of the table (null when absent from the file). */

@@ -29,6 +29,13 @@ export interface RowPacker {
   push(into: PackedRows, row: unknown): void;
   /** Rebuilds the rows, fields in schema order. */
   unpack(from: PackedRows): Record<string, unknown>[];
+  /** Rebuilds row `i` alone (a new object, fields in schema order). */
+  row(from: PackedRows, i: number): Record<string, unknown>;
+  /**
+   * Writes row `i` into a record made by {@link RowPacker.row} (same fields, overwritten in place): a reader that
+   * needs one row at a time as a record, without an allocation per row.
+   */
+  rowInto(from: PackedRows, i: number, into: Record<string, unknown>): void;
   /**
    * Appends rows `[start, start + n)` of another store of the same columns (a producer that builds columns itself,
    * like the gold engine), column by column.
@@ -54,6 +61,7 @@ export function compileRowPacker(columns: readonly ColumnSpec[]): RowPacker {
   const push: string[] = ['const i = p.n; if (i === p.cap) grow(p);'];
   const unpackPre: string[] = [];
   const fields: string[] = [];
+  const assign: string[] = [];
   columns.forEach((c, k) => {
     const key = JSON.stringify(c.name);
     push.push(`{ const v = r[${key}];`);
@@ -63,6 +71,7 @@ export function compileRowPacker(columns: readonly ColumnSpec[]): RowPacker {
       push.push(`else bad(${key}, v); }`);
       unpackPre.push(`const c${k} = p.cols[${k}];`);
       fields.push(`${key}: c${k}[i]`);
+      assign.push(`o[${key}] = c${k}[i];`);
       return;
     }
     const nul = c.nullable ? `p.nulls[${k}][i] = 0; ` : '';
@@ -83,12 +92,16 @@ export function compileRowPacker(columns: readonly ColumnSpec[]): RowPacker {
     unpackPre.push(`const c${k} = p.cols[${k}]${c.nullable ? `, z${k} = p.nulls[${k}]` : ''};`);
     const value = c.type === 'boolean' ? `c${k}[i] === 1` : `c${k}[i]`;
     fields.push(`${key}: ${c.nullable ? `z${k}[i] === 1 ? null : ${value}` : value}`);
+    // A branch per store rather than a conditional value: a number|null value would be boxed (one allocation per field).
+    assign.push(c.nullable ? `if (z${k}[i] === 1) o[${key}] = null; else o[${key}] = ${value};` : `o[${key}] = ${value};`);
   });
   push.push('p.n = i + 1;');
   const pushFn = new Function('grow', 'bad', `return function push(p, r) {\n${push.join('\n')}\n};`)(grow, bad) as RowPacker['push'];
   const unpackFn = new Function(
     `return function unpack(p) {\n${unpackPre.join('\n')}\nconst n = p.n; const out = new Array(n);\nfor (let i = 0; i < n; i++) out[i] = { ${fields.join(', ')} };\nreturn out;\n};`,
   )() as RowPacker['unpack'];
+  const rowFn = new Function(`return function row(p, i) {\n${unpackPre.join('\n')}\nreturn { ${fields.join(', ')} };\n};`)() as RowPacker['row'];
+  const rowIntoFn = new Function(`return function rowInto(p, i, o) {\n${unpackPre.join('\n')}\n${assign.join('\n')}\n};`)() as RowPacker['rowInto'];
 
   const hasNulls = columns.map((c) => c.nullable && c.type !== 'string');
   function grow(p: PackedRows, need = p.cap + 1): void {
@@ -120,6 +133,8 @@ export function compileRowPacker(columns: readonly ColumnSpec[]): RowPacker {
     },
     push: pushFn,
     unpack: unpackFn,
+    row: rowFn,
+    rowInto: rowIntoFn,
     append(into, from, start, n) {
       if (into.n + n > into.cap) grow(into, into.n + n);
       const at = into.n;

@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isScalplakeError } from '../../src/core/errors.js';
-import type { Kline } from '../../src/core/tables.js';
+import { columnsOf } from '../../src/core/schema.js';
+import { Kline } from '../../src/core/tables.js';
 import { openLake } from '../../src/lake/lake.js';
 import { memoryStore } from '../../src/sinks/memory-store.js';
+import { compileRowPacker } from '../../src/sinks/row-packer.js';
 import { batches, duck, loadAggTrades, loadKlines, makeCtx } from '../sinks/helpers.js';
 
 const dirs: string[] = [];
@@ -39,6 +41,20 @@ describe('openLake', () => {
     expect(await collect(lake.readSilver('klines', 'ETHUSDT'))).toEqual([]);
     expect((await collect(lake.readSilver('klines', 'BTCUSDT', { from: '2019-09-10' }))).length).toBe(0);
     await expect(collect(lake.readSilver('klines', '../x'))).rejects.toSatisfy((e) => isScalplakeError(e, 'INVALID_SYMBOL'));
+
+    // As columns: the same rows in the same order, whole partitions and the cut ones alike.
+    const unpack = async (range?: { from: number; to: string }) => {
+      const packer = compileRowPacker(columnsOf(Kline));
+      const out: unknown[] = [];
+      for await (const p of lake.readSilverColumns('klines', 'BTCUSDT', range)) {
+        expect(p.n).toBeGreaterThan(0);
+        out.push(...packer.unpack(p));
+      }
+      return out;
+    };
+    expect(await unpack()).toEqual(rows);
+    expect(await unpack({ from, to })).toEqual(part);
+    await expect(collect(lake.readSilverColumns('klines', '../x') as never)).rejects.toSatisfy((e) => isScalplakeError(e, 'INVALID_SYMBOL'));
   });
 
   it('reads many hourly partitions in order (read ahead), and a corrupt one fails with PARQUET_READ naming it', async () => {

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isScalplakeError } from '../../src/core/errors.js';
-import type { TableSchema } from '../../src/core/schema.js';
+import { columnsOf, type TableSchema } from '../../src/core/schema.js';
 import { AggTrade, FundingRate, Kline, MarkPrice } from '../../src/core/tables.js';
-import { readParquet, readParquetBatches } from '../../src/sinks/parquet-reader.js';
+import { readParquet, readParquetBatches, readParquetColumns } from '../../src/sinks/parquet-reader.js';
+import { compileRowPacker } from '../../src/sinks/row-packer.js';
 import { concatBytes, createParquetWriter, encodeParquet, parquetStream } from '../../src/sinks/parquet-writer.js';
 import { duck, loadAggTrades, loadKlines, loadMarkPrices } from './helpers.js';
 
@@ -183,6 +184,22 @@ describe('readParquet', () => {
     expect(sizes).toEqual([300, 300, 300, 100, 300, 200]);
     expect(sliced).toEqual(await readParquet(bytes, S(Kline)));
     expect(sliced.map((r) => (r as Kline).open_time)).toEqual(rows.map((r) => r.open_time));
+    // As columns: the same slices, the same rows once unpacked (nulls included), sharing the row group's arrays.
+    const packer = compileRowPacker(columnsOf(S(Kline)));
+    const fromColumns: unknown[] = [];
+    sizes.length = 0;
+    for await (const p of readParquetColumns(bytes, S(Kline), { batchRows: 300 })) {
+      sizes.push(p.n);
+      fromColumns.push(...packer.unpack(p));
+    }
+    expect(sizes).toEqual([300, 300, 300, 100, 300, 200]);
+    expect(fromColumns).toEqual(sliced);
+    const marks = await encodeParquet(S(MarkPrice), loadMarkPrices());
+    const markPacker = compileRowPacker(columnsOf(S(MarkPrice)));
+    const markRows: unknown[] = [];
+    for await (const p of readParquetColumns(marks, S(MarkPrice), { batchRows: 7 })) markRows.push(...markPacker.unpack(p));
+    expect(markRows).toEqual(loadMarkPrices());
+    expect(markRows.some((r) => (r as MarkPrice).index_price === null)).toBe(true);
   });
 
   it('throws PARQUET_READ naming the source for bytes that are not Parquet or a table that does not match', async () => {

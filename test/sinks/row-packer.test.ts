@@ -19,6 +19,14 @@ describe('compileRowPacker', () => {
     expect(back).toEqual(rows);
     expect(Object.keys(back[0]!)).toEqual(columnsOf(Kline).map((c) => c.name));
     expect(Object.is(back[0]!.close, -0)).toBe(true);
+    // One row at a time: a new record, or written over an earlier one (its nulls and values both replaced).
+    const into = packer.row(p, 1);
+    for (const i of [0, 1, 2, 5, 10, 2999]) {
+      expect(packer.row(p, i)).toEqual(rows[i]);
+      packer.rowInto(p, i, into);
+      expect(into).toEqual(rows[i]);
+      expect(Object.keys(into)).toEqual(columnsOf(Kline).map((c) => c.name));
+    }
   });
 
   it('refuses a value its column cannot hold, naming the column', () => {
