@@ -4,7 +4,7 @@
  * the standard scalping set (56 feature columns + 4 labels). Reports gold rows (bars) per second, with the time
  * spent generating the synthetic input excluded (and the total), and the peak memory.
  * Target: ≥ 300,000 bars/s on one core, < 300 MB.
- * A second measurement builds 10 days held in memory (no generation during the build) three times.
+ * A second measurement builds 10 days held in memory (no generation during the build), three times per input form.
  * The build is also reported in CPU-seconds of the process (GC helper threads included), which stays comparable when
  * other processes share the machine; wall-clock figures there are not.
  * Run: npx tsx bench/gold.bench.ts   (MINUTES=100000 for a shorter run; BATCH_MINUTES=… for the minutes per
@@ -13,8 +13,9 @@
  * generator more than the build: with 1440, peak RSS is ~50–70 MB higher and the build ~3 % slower.)
  */
 import type { Batch } from '../src/core/stage.js';
+import { AggTrade, BookDepth, FundingRate, Kline, MarkPrice } from '../src/core/tables.js';
 import { buildGold, buildGoldColumns } from '../src/features/gold-builder.js';
-import { batches, syntheticArrays, syntheticSources } from '../test/features/synthetic-market.js';
+import { batches, columnBatches, syntheticArrays, syntheticSources } from '../test/features/synthetic-market.js';
 
 const MINUTES = Number(process.env.MINUTES ?? 525_600);
 const opts = {
@@ -41,7 +42,7 @@ const sample = (force = false) => {
 };
 
 /** Wraps a source so that the time spent generating its batches is measured (and excluded from the build). */
-function timed<T>(src: AsyncIterable<Batch<T>>): AsyncIterable<Batch<T>> {
+function timed<T>(src: AsyncIterable<T>): AsyncIterable<T> {
   const it = src[Symbol.asyncIterator]();
   return {
     [Symbol.asyncIterator]: () => ({
@@ -63,14 +64,15 @@ function timed<T>(src: AsyncIterable<Batch<T>>): AsyncIterable<Batch<T>> {
 }
 
 const s = syntheticSources(opts);
-// The gold job's path: rows as column blocks (buildGoldColumns), written by the sink without row objects.
+// The gold job's path: silver read as columns (lake.readSilverColumns; packing the generated rows counts as
+// generation), rows out as column blocks (buildGoldColumns) that the sink writes without row objects.
 const build = buildGoldColumns(
   {
-    klines: timed(s.klines()),
-    aggTrades: timed(s.aggTrades()),
-    bookDepth: timed(s.bookDepth()),
-    markPrices: timed(s.markPrices()),
-    fundingRates: timed(s.fundingRates()),
+    klines: timed(columnBatches(s.klines(), Kline)),
+    aggTrades: timed(columnBatches(s.aggTrades(), AggTrade)),
+    bookDepth: timed(columnBatches(s.bookDepth(), BookDepth)),
+    markPrices: timed(columnBatches(s.markPrices(), MarkPrice)),
+    fundingRates: timed(columnBatches(s.fundingRates(), FundingRate)),
   },
   { symbol: 'BTCUSDT' },
 );
@@ -104,21 +106,48 @@ console.log(`  gold build, CPU    ${buildCpuS.toFixed(2)} s = ${Math.round(rows 
 console.log(`  incl. generation   ${Math.round(rows / totalS).toLocaleString('en')} bars/s`);
 console.log(`  peak memory        rss ${mb(peakRss)} MB, heap ${mb(peakHeap)} MB (target < 300 MB)`);
 
-// Pure build throughput: 10 days generated up front, built three times as column blocks (the gold job's path) and
-// three times as row objects (buildGold, the row API: one 62-field object per minute).
+// Pure build throughput: 10 days generated up front, each variant built three times: silver as columns into column
+// blocks (the gold job's path), silver as records into column blocks, and records into row objects (buildGold, the
+// row API: one 62-field object per minute).
 const days = syntheticArrays({ ...opts, minutes: 14_400 });
-for (const [label, builder] of [['columns', buildGoldColumns], ['rows   ', buildGold]] as const) {
+const rowsOf = () => ({
+  klines: batches(days.klines, 4096),
+  aggTrades: batches(days.aggTrades, 4096),
+  bookDepth: batches(days.bookDepth, 4096),
+  markPrices: batches(days.markPrices, 4096),
+  fundingRates: batches(days.fundingRates, 4096),
+});
+const packAll = async <T>(src: AsyncIterable<T>): Promise<T[]> => {
+  const out: T[] = [];
+  for await (const b of src) out.push(b);
+  return out;
+};
+const r0 = rowsOf();
+const cols = {
+  klines: await packAll(columnBatches(r0.klines, Kline)),
+  aggTrades: await packAll(columnBatches(r0.aggTrades, AggTrade)),
+  bookDepth: await packAll(columnBatches(r0.bookDepth, BookDepth)),
+  markPrices: await packAll(columnBatches(r0.markPrices, MarkPrice)),
+  fundingRates: await packAll(columnBatches(r0.fundingRates, FundingRate)),
+};
+async function* each<T>(a: readonly T[]): AsyncGenerator<T> {
+  yield* a;
+}
+const colsOf = () => ({
+  klines: each(cols.klines),
+  aggTrades: each(cols.aggTrades),
+  bookDepth: each(cols.bookDepth),
+  markPrices: each(cols.markPrices),
+  fundingRates: each(cols.fundingRates),
+});
+const variants = [
+  ['columns → blocks', () => buildGoldColumns(colsOf(), { symbol: 'BTCUSDT' })],
+  ['records → blocks', () => buildGoldColumns(rowsOf(), { symbol: 'BTCUSDT' })],
+  ['records → rows  ', () => buildGold(rowsOf(), { symbol: 'BTCUSDT' })],
+] as const;
+for (const [label, build] of variants) {
   for (let rep = 0; rep < 3; rep++) {
-    const b = builder(
-      {
-        klines: batches(days.klines, 4096),
-        aggTrades: batches(days.aggTrades, 4096),
-        bookDepth: batches(days.bookDepth, 4096),
-        markPrices: batches(days.markPrices, 4096),
-        fundingRates: batches(days.fundingRates, 4096),
-      },
-      { symbol: 'BTCUSDT' },
-    );
+    const b: AsyncIterable<{ n: number } | readonly unknown[]> = build();
     const t1 = process.hrtime.bigint();
     let n = 0;
     for await (const batch of b) n += 'n' in batch ? batch.n : batch.length;

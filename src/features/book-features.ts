@@ -2,11 +2,16 @@
  * Gold features from top-N book snapshots (`book_depth`): spread, mid, microprice, imbalances and depth.
  * @module
  */
-import type { BookDepth } from '../core/tables.js';
+import { columnsOf } from '../core/schema.js';
+import { MINUTE_MS } from '../core/time.js';
+import { BookDepth } from '../core/tables.js';
+import type { PackedRows } from '../sinks/row-packer.js';
 import type { FeatureResult, GoldColumn, GoldFeature, MinuteInput } from './feature.js';
 
 type Out = FeatureResult | null;
 type SideFn = (s: BookDepth) => number;
+
+const BOOK_COLUMNS = columnsOf(BookDepth);
 
 // Generated once at load: direct named property reads (monomorphic, fast) instead of 80 keyed lookups per snapshot.
 const gen = (expr: (i: number) => string, n: number): SideFn =>
@@ -17,19 +22,229 @@ const ASK_Q5 = qty('ask', 5);
 const BID_Q20 = qty('bid', 20);
 const ASK_Q20 = qty('ask', 20);
 
-// One pass over the 20 levels of both sides: [bid qty 5, ask qty 5, bid qty 20, ask qty 20, bid notional, ask notional].
-type SummaryFn = (s: BookDepth, out: Float64Array) => void;
-const SUMMARY = (() => {
-  const lines: string[] = ['let bq = 0, aq = 0, bu = 0, au = 0, p = 0, q = 0;'];
+/**
+ * Sums over the levels of a top-N book snapshot: what the book features need, computed once per minute by the gold
+ * engine (from a record, or straight from a column batch without building one).
+ *
+ * @example
+ * ```ts
+ * const u = bookSummary(snapshot);
+ * u.bid_qty_5 / (u.bid_qty_5 + u.ask_qty_5); // share of bid quantity in the top 5 levels
+ * ```
+ */
+export interface BookSummary {
+  /** Best bid price; `NaN` when the level is empty. */
+  readonly best_bid_price: number;
+  /** Best ask price; `NaN` when the level is empty. */
+  readonly best_ask_price: number;
+  /** Quantity at the best bid; `NaN` when the level is empty. */
+  readonly best_bid_qty: number;
+  /** Quantity at the best ask; `NaN` when the level is empty. */
+  readonly best_ask_qty: number;
+  /** Σ bid quantity over the top 5 levels (empty levels count as 0). */
+  readonly bid_qty_5: number;
+  /** Σ ask quantity over the top 5 levels. */
+  readonly ask_qty_5: number;
+  /** Σ bid quantity over the top 20 levels. */
+  readonly bid_qty_20: number;
+  /** Σ ask quantity over the top 20 levels. */
+  readonly ask_qty_20: number;
+  /** Σ price × quantity over the top 20 bid levels (quote currency; a level without a price adds nothing). */
+  readonly bid_notional_20: number;
+  /** Σ price × quantity over the top 20 ask levels. */
+  readonly ask_notional_20: number;
+}
+
+/** A {@link BookSummary} that is filled in place (one per consumer, reused every minute). */
+export class BookSums implements BookSummary {
+  best_bid_price = Number.NaN;
+  best_ask_price = Number.NaN;
+  best_bid_qty = Number.NaN;
+  best_ask_qty = Number.NaN;
+  bid_qty_5 = 0;
+  ask_qty_5 = 0;
+  bid_qty_20 = 0;
+  ask_qty_20 = 0;
+  bid_notional_20 = 0;
+  ask_notional_20 = 0;
+}
+
+/**
+ * Generates the one pass over the 20 levels of both sides, from a record (`s.bid_qty_1`) or from the columns of
+ * row `i` (`c3[i]`, null where `z3[i] === 1`): the same additions in the same order, so both give the same bits.
+ */
+function summaryCode(fromColumns: boolean): string {
+  const column = (name: string) => BOOK_COLUMNS.findIndex((c) => c.name === name);
+  // `has`/`value` of one nullable field; on columns, a branch per read keeps the values unboxed doubles.
+  const has = (name: string) => (fromColumns ? `z${column(name)}[i] !== 1` : `s.${name} !== null`);
+  const value = (name: string) => (fromColumns ? `c${column(name)}[i]` : `s.${name}`);
+  const best = (name: string) => (fromColumns ? `(${has(name)} ? ${value(name)} : NaN)` : `(s.${name} ?? NaN)`);
+  const lines: string[] = [];
+  if (fromColumns) {
+    for (const side of ['bid', 'ask']) {
+      for (let i = 1; i <= 20; i++) {
+        for (const what of ['qty', 'price']) {
+          const k = column(`${side}_${what}_${i}`);
+          lines.push(`const c${k} = p.cols[${k}], z${k} = p.nulls[${k}];`);
+        }
+      }
+    }
+  }
+  lines.push('let bq = 0, aq = 0, bu = 0, au = 0, q = 0;');
   for (let i = 1; i <= 20; i++) {
     for (const [side, qv, uv] of [['bid', 'bq', 'bu'], ['ask', 'aq', 'au']] as const) {
-      lines.push(`q = s.${side}_qty_${i}; if (q !== null) { ${qv} += q; p = s.${side}_price_${i}; if (p !== null) ${uv} += p * q; }`);
+      const qty = `${side}_qty_${i}`;
+      const price = `${side}_price_${i}`;
+      lines.push(`if (${has(qty)}) { q = ${value(qty)}; ${qv} += q; if (${has(price)}) ${uv} += ${value(price)} * q; }`);
     }
-    if (i === 5) lines.push('out[0] = bq; out[1] = aq;');
+    if (i === 5) lines.push('out.bid_qty_5 = bq; out.ask_qty_5 = aq;');
   }
-  lines.push('out[2] = bq; out[3] = aq; out[4] = bu; out[5] = au;');
-  return new Function('s', 'out', lines.join('\n')) as SummaryFn;
-})();
+  lines.push('out.bid_qty_20 = bq; out.ask_qty_20 = aq; out.bid_notional_20 = bu; out.ask_notional_20 = au;');
+  for (const [field, name] of [['best_bid_price', 'bid_price_1'], ['best_ask_price', 'ask_price_1'], ['best_bid_qty', 'bid_qty_1'], ['best_ask_qty', 'ask_qty_1']]) {
+    lines.push(`out.${field} = ${best(name!)};`);
+  }
+  lines.push('return out;');
+  return lines.join('\n');
+}
+
+const SUMMARY = new Function('s', 'out', summaryCode(false)) as (s: BookDepth, out: BookSums) => BookSums;
+const SUMMARY_AT = new Function('p', 'i', 'out', summaryCode(true)) as (p: PackedRows, i: number, out: BookSums) => BookSums;
+
+/**
+ * Sums over the levels of a snapshot (see {@link BookSummary}), into `into` when given.
+ *
+ * @example
+ * ```ts
+ * bookSummary(snapshot).bid_notional_20; // quote value of the top 20 bid levels
+ * ```
+ */
+export function bookSummary(snapshot: BookDepth, into: BookSums = new BookSums()): BookSummary {
+  return SUMMARY(snapshot, into);
+}
+
+/**
+ * {@link bookSummary} of row `i` of a column batch aligned with `columnsOf(BookDepth)`, without a record: bit for
+ * bit what `bookSummary` gives for the same row as a record.
+ *
+ * @example
+ * ```ts
+ * bookSummaryAt(packed, 0).best_bid_price;
+ * ```
+ */
+export function bookSummaryAt(rows: PackedRows, i: number, into: BookSums = new BookSums()): BookSummary {
+  return SUMMARY_AT(rows, i, into);
+}
+
+const LEVEL_COLUMNS = (['bid', 'ask'] as const).map((side) =>
+  Array.from({ length: 20 }, (_, l) => ({
+    qty: BOOK_COLUMNS.findIndex((c) => c.name === `${side}_qty_${l + 1}`),
+    price: BOOK_COLUMNS.findIndex((c) => c.name === `${side}_price_${l + 1}`),
+  })),
+);
+const EVENT_TIME = BOOK_COLUMNS.findIndex((c) => c.name === 'event_time');
+
+/**
+ * The {@link BookSummary} of every row of a column batch (aligned with `columnsOf(BookDepth)`) that is the last of
+ * its minute in the batch: the only snapshots a minute can use as of its close. Computed a column at a time (each
+ * column read once, in order), not a row at a time across 80 columns; the additions are those of
+ * {@link bookSummary}, in the same order per sum, so the values are the same bits.
+ *
+ * @example
+ * ```ts
+ * const sums = new BookBatchSummaries(packed);
+ * sums.summary(packed.n - 1, new BookSums()).bid_notional_20;
+ * ```
+ */
+export class BookBatchSummaries {
+  /** The batch. */
+  readonly rows: PackedRows;
+  /** The top-5 quantity imbalance of every row ({@link bookImbalance}), `NaN` where both sides are empty. */
+  readonly imbalance5: Float64Array;
+  private readonly slot: Int32Array;
+  private readonly sums: Float64Array[];
+
+  /** @param rows - a batch of `book_depth` rows as columns, sorted by event time. */
+  constructor(rows: PackedRows) {
+    this.rows = rows;
+    const n = rows.n;
+    const t = rows.cols[EVENT_TIME] as Float64Array;
+    this.slot = new Int32Array(n).fill(-1);
+    const picked: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (i === n - 1 || t[i + 1]! - (t[i + 1]! % MINUTE_MS) !== t[i]! - (t[i]! % MINUTE_MS)) {
+        this.slot[i] = picked.length;
+        picked.push(i);
+      }
+    }
+    const top5 = (side: number): Float64Array => {
+      const sum = new Float64Array(n);
+      for (let l = 0; l < 5; l++) {
+        const k = LEVEL_COLUMNS[side]![l]!.qty;
+        const qc = rows.cols[k] as Float64Array;
+        const qz = rows.nulls[k]!;
+        for (let i = 0; i < n; i++) if (qz[i] !== 1) sum[i] = sum[i]! + qc[i]!;
+      }
+      return sum;
+    };
+    const bid5 = top5(0);
+    const ask5 = top5(1);
+    this.imbalance5 = new Float64Array(n);
+    for (let i = 0; i < n; i++) this.imbalance5[i] = imbalance(bid5[i]!, ask5[i]!) ?? Number.NaN;
+    const m = picked.length;
+    const sel = Int32Array.from(picked);
+    // 0..9: the BookSummary fields in declaration order.
+    const sums = Array.from({ length: 10 }, () => new Float64Array(m));
+    this.sums = sums;
+    for (let side = 0; side < 2; side++) {
+      const qty = new Float64Array(m);
+      const notional = new Float64Array(m);
+      const levels = LEVEL_COLUMNS[side]!;
+      for (let l = 0; l < 20; l++) {
+        const { qty: kq, price: kp } = levels[l]!;
+        const qc = rows.cols[kq] as Float64Array;
+        const qz = rows.nulls[kq]!;
+        const pc = rows.cols[kp] as Float64Array;
+        const pz = rows.nulls[kp]!;
+        for (let j = 0; j < m; j++) {
+          const r = sel[j]!;
+          if (qz[r] !== 1) {
+            const q = qc[r]!;
+            qty[j] = qty[j]! + q;
+            if (pz[r] !== 1) notional[j] = notional[j]! + pc[r]! * q;
+          }
+        }
+        if (l === 0) {
+          for (let j = 0; j < m; j++) {
+            const r = sel[j]!;
+            sums[side]![j] = pz[r] !== 1 ? pc[r]! : Number.NaN; // best price
+            sums[2 + side]![j] = qz[r] !== 1 ? qc[r]! : Number.NaN; // best quantity
+          }
+        }
+        if (l === 4) sums[4 + side]!.set(qty);
+      }
+      sums[6 + side]!.set(qty);
+      sums[8 + side]!.set(notional);
+    }
+  }
+
+  /** Writes the summary of row `i` into `into`; `null` when `i` is not the last row of its minute in the batch. */
+  summary(i: number, into: BookSums): BookSums | null {
+    const j = this.slot[i]!;
+    if (j < 0) return null;
+    const s = this.sums;
+    into.best_bid_price = s[0]![j]!;
+    into.best_ask_price = s[1]![j]!;
+    into.best_bid_qty = s[2]![j]!;
+    into.best_ask_qty = s[3]![j]!;
+    into.bid_qty_5 = s[4]![j]!;
+    into.ask_qty_5 = s[5]![j]!;
+    into.bid_qty_20 = s[6]![j]!;
+    into.ask_qty_20 = s[7]![j]!;
+    into.bid_notional_20 = s[8]![j]!;
+    into.ask_notional_20 = s[9]![j]!;
+    return into;
+  }
+}
 
 function imbalance(b: number, a: number): number | null {
   return b + a > 0 ? (b - a) / (b + a) : null;
@@ -68,26 +283,25 @@ class Book implements GoldFeature {
     return this.result !== null;
   }
   private readonly buf = new Float64Array(8);
-  private readonly sums = new Float64Array(6);
+  private readonly sums = new BookSums();
   add(m: MinuteInput): Out {
     const book = m.book!;
-    const snap = book.snapshot;
-    const bp = snap.bid_price_1;
-    const ap = snap.ask_price_1;
-    const bq = snap.bid_qty_1;
-    const aq = snap.ask_qty_1;
-    const both = bp !== null && ap !== null;
+    // The engine's summary when it gives one (a snapshot read as columns is then never made a record).
+    const u = book.summary ?? SUMMARY(book.snapshot, this.sums);
+    const bp = u.best_bid_price;
+    const ap = u.best_ask_price;
+    const bq = u.best_bid_qty;
+    const aq = u.best_ask_qty;
+    const both = !Number.isNaN(bp) && !Number.isNaN(ap);
     const mid = both ? (bp + ap) / 2 : Number.NaN;
     const b = this.buf;
     b[0] = both && mid > 0 ? ((ap - bp) / mid) * 10_000 : Number.NaN;
     b[1] = mid;
-    b[2] = both && bq !== null && aq !== null && bq + aq > 0 ? (bp * aq + ap * bq) / (bq + aq) : Number.NaN;
-    const u = this.sums;
-    SUMMARY(snap, u);
-    b[3] = imbalance(u[0]!, u[1]!) ?? Number.NaN;
-    b[4] = imbalance(u[2]!, u[3]!) ?? Number.NaN;
-    b[5] = u[4]!;
-    b[6] = u[5]!;
+    b[2] = both && bq + aq > 0 ? (bp * aq + ap * bq) / (bq + aq) : Number.NaN;
+    b[3] = imbalance(u.bid_qty_5, u.ask_qty_5) ?? Number.NaN;
+    b[4] = imbalance(u.bid_qty_20, u.ask_qty_20) ?? Number.NaN;
+    b[5] = u.bid_notional_20;
+    b[6] = u.ask_notional_20;
     b[7] = book.imbalance_5_mean ?? Number.NaN;
     return (this.result = b);
   }

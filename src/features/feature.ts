@@ -5,6 +5,7 @@
  */
 import type { BookDepth } from '../core/tables.js';
 import type { TradeBar } from './trade-bars.js';
+import type { BookSummary } from './book-features.js';
 
 /**
  * A streaming computation over a series of inputs: the same contract as trading-signals' indicators, plus
@@ -72,6 +73,7 @@ export interface Bar {
 /**
  * The order book of one minute, as of its close: the last top-N snapshot with event time < minute close (and no
  * older than the builder's `bookMaxAgeMs`), and the mean top-5 imbalance over the snapshots inside the minute.
+ * Like the whole {@link MinuteInput}, it may be reused for the next minute: copy what you keep.
  *
  * @example
  * ```ts
@@ -85,6 +87,12 @@ export interface BookMinute {
   readonly imbalance_5_mean: number | null;
   /** Snapshots whose event time falls inside the minute. */
   readonly snapshot_count: number;
+  /**
+   * Sums over the levels of `snapshot`, computed once for the minute (the gold engine always gives them; a
+   * hand-made input may leave them out). Read these rather than the levels: a snapshot read as columns is only
+   * made a record when `snapshot` is read.
+   */
+  readonly summary?: BookSummary;
 }
 
 /**

@@ -6,25 +6,34 @@
 import { throwIfAborted } from '../core/errors.js';
 import type { RunEvents } from '../core/events.js';
 import type { Batch } from '../core/stage.js';
-import type { AggTrade, BookDepth, FundingRate, Kline, MarkPrice } from '../core/tables.js';
+import { columnsOf, type TableSchema } from '../core/schema.js';
+import { AggTrade, BookDepth, FundingRate, Kline, MarkPrice } from '../core/tables.js';
+import { compileRowPacker, type PackedRows } from '../sinks/row-packer.js';
 import { MINUTE_MS } from '../core/time.js';
 import type { FeatureRow, FeatureSet } from './feature-set.js';
 import { scalping } from './features.js';
 import { LABEL_COLUMNS } from './gold-schema.js';
 import { type GoldColumns, GoldEngine, type GoldEngineReport } from './gold-engine.js';
 
-/** One symbol's silver streams, each sorted by its event time (klines by open_time). */
+/**
+ * A batch of one silver table: records, or the same rows as columns (`PackedRows` index-aligned with
+ * `columnsOf(<table schema>)`, what `lake.readSilverColumns` yields). Columns spare the reader and the builder one
+ * object per row (a book snapshot has 86 fields); the rows built are the same.
+ */
+export type SilverBatch<T> = Batch<T> | PackedRows;
+
+/** One symbol's silver streams, each sorted by its event time (klines by open_time); batches of records or columns. */
 export interface GoldSources {
   /** 1-minute klines (rows of other intervals are skipped). Required: klines drive the minutes. */
-  readonly klines: AsyncIterable<Batch<Kline>>;
+  readonly klines: AsyncIterable<SilverBatch<Kline>>;
   /** Aggregate trades, by trade_time. */
-  readonly aggTrades?: AsyncIterable<Batch<AggTrade>>;
+  readonly aggTrades?: AsyncIterable<SilverBatch<AggTrade>>;
   /** Top-N book snapshots, by event_time. */
-  readonly bookDepth?: AsyncIterable<Batch<BookDepth>>;
+  readonly bookDepth?: AsyncIterable<SilverBatch<BookDepth>>;
   /** Mark-price updates, by event_time. */
-  readonly markPrices?: AsyncIterable<Batch<MarkPrice>>;
+  readonly markPrices?: AsyncIterable<SilverBatch<MarkPrice>>;
   /** Funding settlements, by funding_time. */
-  readonly fundingRates?: AsyncIterable<Batch<FundingRate>>;
+  readonly fundingRates?: AsyncIterable<SilverBatch<FundingRate>>;
 }
 
 /** Options of {@link buildGold}. */
@@ -70,13 +79,47 @@ const K_FUNDING = 3;
 
 type AnyEvent = AggTrade | BookDepth | MarkPrice | FundingRate;
 
+const columnIndex = (schema: TableSchema) => {
+  const names = columnsOf(schema).map((c) => c.name);
+  return (name: string): number => names.indexOf(name);
+};
+const TRADE = columnIndex(AggTrade);
+const TRADE_COLS = {
+  time: TRADE('trade_time'),
+  id: TRADE('agg_trade_id'),
+  price: TRADE('price'),
+  qty: TRADE('quantity'),
+  first: TRADE('first_trade_id'),
+  last: TRADE('last_trade_id'),
+  maker: TRADE('is_buyer_maker'),
+};
+const MARK = columnIndex(MarkPrice);
+const MARK_COLS = { time: MARK('event_time'), price: MARK('mark_price'), index: MARK('index_price'), next: MARK('next_funding_time') };
+const FUNDING = columnIndex(FundingRate);
+const FUNDING_COLS = { time: FUNDING('funding_time'), rate: FUNDING('funding_rate'), hours: FUNDING('funding_interval_hours') };
+const BOOK_TIME = columnIndex(BookDepth)('event_time');
+const KLINE = columnIndex(Kline);
+const KLINE_INTERVAL = KLINE('interval');
+const KLINE_OPEN_TIME = KLINE('open_time');
+const KLINE_PACKER = compileRowPacker(columnsOf(Kline));
+/** The column of each stream kind's event time in its column batches. */
+const TIME_COLUMN = [TRADE_COLS.time, BOOK_TIME, MARK_COLS.time, FUNDING_COLS.time];
+
+const num = (p: PackedRows, k: number): Float64Array => p.cols[k] as Float64Array;
+/** Value `i` of a nullable number column, `NaN` for null. */
+const orNaN = (p: PackedRows, k: number, i: number): number => (p.nulls[k]![i] === 1 ? Number.NaN : num(p, k)[i]!);
+
 class Cursor {
   readonly kind: number;
-  private readonly it: AsyncIterator<Batch<AnyEvent>>;
+  private readonly it: AsyncIterator<SilverBatch<AnyEvent>>;
   batch: Batch<AnyEvent> = [];
+  /** The current batch when it is columns (then `batch` is empty and `times` its event times). */
+  packed: PackedRows | null = null;
+  times: Float64Array = new Float64Array(0);
+  n = 0;
   i = 0;
   done = false;
-  constructor(kind: number, src: AsyncIterable<Batch<AnyEvent>>) {
+  constructor(kind: number, src: AsyncIterable<SilverBatch<AnyEvent>>) {
     this.kind = kind;
     this.it = src[Symbol.asyncIterator]();
   }
@@ -88,15 +131,27 @@ class Cursor {
         this.done = true;
         return false;
       }
-      if (r.value.length > 0) {
-        this.batch = r.value;
-        this.i = 0;
-        return true;
+      const b = r.value;
+      if (Array.isArray(b)) {
+        if (b.length === 0) continue;
+        this.batch = b;
+        this.packed = null;
+        this.n = b.length;
+      } else {
+        const p = b as PackedRows;
+        if (p.n === 0) continue;
+        this.batch = [];
+        this.packed = p;
+        this.times = num(p, TIME_COLUMN[this.kind]!);
+        this.n = p.n;
       }
+      this.i = 0;
+      return true;
     }
     return false;
   }
   time(i: number): number {
+    if (this.packed !== null) return this.times[i]!;
     const e = this.batch[i]!;
     switch (this.kind) {
       case K_TRADE:
@@ -110,6 +165,42 @@ class Cursor {
   async close(): Promise<void> {
     if (!this.done) await this.it.return?.();
   }
+}
+
+/** Feeds the events of a column batch `c` from `c.i` while their time is < `until`; returns where it stopped. */
+function feedColumns(engine: GoldEngine, c: Cursor, until: number): number {
+  const p = c.packed!;
+  const t = c.times;
+  const n = c.n;
+  let i = c.i;
+  switch (c.kind) {
+    case K_TRADE: {
+      const K = TRADE_COLS;
+      const id = num(p, K.id);
+      const price = num(p, K.price);
+      const qty = num(p, K.qty);
+      const first = num(p, K.first);
+      const last = num(p, K.last);
+      const maker = num(p, K.maker);
+      for (; i < n && t[i]! < until; i++) engine.tradeValues(t[i]!, id[i]!, price[i]!, qty[i]!, last[i]! - first[i]! + 1, maker[i] === 1);
+      break;
+    }
+    case K_BOOK:
+      for (; i < n && t[i]! < until; i++) engine.bookAt(p, i);
+      break;
+    case K_MARK: {
+      const K = MARK_COLS;
+      const price = num(p, K.price);
+      for (; i < n && t[i]! < until; i++) engine.markValues(t[i]!, price[i]!, orNaN(p, K.index, i), orNaN(p, K.next, i));
+      break;
+    }
+    default: {
+      const K = FUNDING_COLS;
+      const rate = num(p, K.rate);
+      for (; i < n && t[i]! < until; i++) engine.fundingValues(t[i]!, rate[i]!, orNaN(p, K.hours, i));
+    }
+  }
+  return i;
 }
 
 /**
@@ -201,11 +292,13 @@ async function* generate(
 ): AsyncGenerator<GoldColumns> {
   const stopAt = o.to === undefined ? Number.POSITIVE_INFINITY : o.to + 15 * MINUTE_MS;
   const klineIt = sources.klines[Symbol.asyncIterator]();
+  // A kline of a column batch is written into this record, reused per minute (features keep no reference to their input).
+  const klineRecord = KLINE_PACKER.row(KLINE_PACKER.create(1), 0);
 
   // Loads the next batch of every exhausted stream (the only awaits; most klines need none).
   const refill = async (): Promise<void> => {
     throwIfAborted(o.signal);
-    for (const c of cursors) if (c.i >= c.batch.length && !c.done) await c.load();
+    for (const c of cursors) if (c.i >= c.n && !c.done) await c.load();
   };
   // Feeds every event with time < limit in minute order: all events of a minute (of every stream) before any event
   // of a later minute. Within one minute the order across streams does not matter to the engine (each event only
@@ -218,7 +311,7 @@ async function* generate(
       let first = limit;
       for (let j = 0; j < cursors.length; j++) {
         const c = cursors[j]!;
-        if (c.i >= c.batch.length) {
+        if (c.i >= c.n) {
           if (!c.done) return false;
           continue;
         }
@@ -231,9 +324,10 @@ async function* generate(
       for (let j = 0; j < cursors.length; j++) {
         const c = cursors[j]!;
         const b = c.batch;
-        const n = b.length;
+        const n = c.n;
         let i = c.i;
-        switch (c.kind) {
+        if (c.packed !== null) i = feedColumns(engine, c, until);
+        else switch (c.kind) {
           case K_TRADE:
             for (; i < n; i++) {
               const e = b[i] as AggTrade;
@@ -274,13 +368,24 @@ async function* generate(
       throwIfAborted(o.signal);
       const r = await klineIt.next();
       if (r.done) break;
-      const klines = r.value;
-      for (let j = 0; j < klines.length; j++) {
-        const k = klines[j]!;
-        if (k.interval !== '1m') continue;
-        if (k.open_time >= stopAt) break outer;
-        const limit = k.open_time + MINUTE_MS;
+      const batch = r.value;
+      const packed = Array.isArray(batch) ? null : (batch as PackedRows);
+      const rows = packed === null ? (batch as Batch<Kline>) : null;
+      const n = packed === null ? rows!.length : packed.n;
+      const intervals = packed?.cols[KLINE_INTERVAL] as (string | null)[] | undefined;
+      const openTimes = packed?.cols[KLINE_OPEN_TIME] as Float64Array | undefined;
+      for (let j = 0; j < n; j++) {
+        if ((packed === null ? rows![j]!.interval : intervals![j]) !== '1m') continue;
+        const openTime = packed === null ? rows![j]!.open_time : openTimes![j]!;
+        if (openTime >= stopAt) break outer;
+        const limit = openTime + MINUTE_MS;
         while (!feedSync(limit)) await refill();
+        let k: Kline;
+        if (packed === null) k = rows![j]!;
+        else {
+          KLINE_PACKER.rowInto(packed, j, klineRecord);
+          k = klineRecord as unknown as Kline;
+        }
         engine.closeKline(k);
         if (engine.pending >= batchSize) {
           sync(report, engine.report);

@@ -4,9 +4,9 @@
  * @module
  */
 import type { GapEvent } from '../core/events.js';
-import type { AggTrade, BookDepth, FundingRate, MarkPrice } from '../core/tables.js';
+import { type AggTrade, BookDepth, type FundingRate, type MarkPrice } from '../core/tables.js';
 import { HOUR_MS, MINUTE_MS } from '../core/time.js';
-import { bookImbalance } from './book-features.js';
+import { BookBatchSummaries, BookSums, bookImbalance, bookSummary, bookSummaryAt } from './book-features.js';
 import type { Bar, BookMinute, MinuteInput, PerpMinute } from './feature.js';
 import type { FeatureRow, FeatureSet, FeatureValues } from './feature-set.js';
 import { scalping } from './features.js';
@@ -78,16 +78,102 @@ const SLOTS = 4;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/**
+ * A minute's last book snapshot: a record, or a row of a column batch (made a record only when a minute uses it).
+ * `time` is its event time, `NaN` when there is none.
+ */
+class BookRef {
+  row: BookDepth | null = null;
+  batch: BookBatchSummaries | null = null;
+  index = -1;
+  time = Number.NaN;
+  setRow(b: BookDepth): void {
+    this.row = b;
+    this.batch = null;
+    this.time = b.event_time;
+  }
+  setAt(batch: BookBatchSummaries, i: number, time: number): void {
+    this.row = null;
+    this.batch = batch;
+    this.index = i;
+    this.time = time;
+  }
+  copy(o: BookRef): void {
+    this.row = o.row;
+    this.batch = o.batch;
+    this.index = o.index;
+    this.time = o.time;
+  }
+  clear(): void {
+    this.row = null;
+    this.batch = null;
+    this.time = Number.NaN;
+  }
+  /** The snapshot as a record: its own, or its row of the column batch written into `scratch`. */
+  record(scratch: BookDepth): BookDepth {
+    if (this.row !== null) return this.row;
+    BOOK_PACKER.rowInto(this.batch!.rows, this.index, scratch as unknown as Record<string, unknown>);
+    return scratch;
+  }
+  /** The sums over the levels of the snapshot, without making a record of a column row. */
+  summarize(into: BookSums): void {
+    if (this.row !== null) bookSummary(this.row, into);
+    // A minute's last snapshot is the last of its minute in its batch: summed with the batch, column by column.
+    else if (this.batch!.summary(this.index, into) === null) bookSummaryAt(this.batch!.rows, this.index, into);
+  }
+}
+
+/** The {@link BookMinute} the engine hands to features: `snapshot` becomes a record only when a feature reads it. */
+class BookMinuteView implements BookMinute {
+  ref = new BookRef();
+  readonly summary = new BookSums();
+  imbalance_5_mean: number | null = null;
+  snapshot_count = 0;
+  // The record a snapshot read as columns is written into (reused: inputs are only valid during the call).
+  private readonly record = BOOK_PACKER.row(BOOK_PACKER.create(1), 0) as unknown as BookDepth;
+  get snapshot(): BookDepth {
+    return this.ref.record(this.record);
+  }
+}
+
+/** The latest mark-price update and funding settlement of a minute, or carried as of a close: numbers, `NaN` for null. */
+class PerpState {
+  markTime = Number.NaN;
+  markPrice = Number.NaN;
+  indexPrice = Number.NaN;
+  nextFunding = Number.NaN;
+  fundingTime = Number.NaN;
+  fundingRate = Number.NaN;
+  fundingHours = Number.NaN;
+  clear(): void {
+    this.markTime = Number.NaN;
+    this.fundingTime = Number.NaN;
+  }
+  /** Takes the mark and the funding that `o` has (a finished minute folded into the as-of state). */
+  fold(o: PerpState): void {
+    if (!Number.isNaN(o.markTime)) {
+      this.markTime = o.markTime;
+      this.markPrice = o.markPrice;
+      this.indexPrice = o.indexPrice;
+      this.nextFunding = o.nextFunding;
+    }
+    if (!Number.isNaN(o.fundingTime)) {
+      this.fundingTime = o.fundingTime;
+      this.fundingRate = o.fundingRate;
+      this.fundingHours = o.fundingHours;
+    }
+  }
+}
+
 class Slot {
   minute = -1;
   readonly trades: TradeBarBuilder;
   tradeGap = false;
-  book: BookDepth | null = null;
+  readonly book = new BookRef();
   imbSum = 0;
   imbCount = 0;
   bookCount = 0;
-  mark: MarkPrice | null = null;
-  funding: FundingRate | null = null;
+  readonly perp = new PerpState();
   constructor(symbol: string) {
     this.trades = new TradeBarBuilder(symbol, true);
   }
@@ -95,14 +181,17 @@ class Slot {
     this.minute = minute;
     this.trades.start(minute, 0);
     this.tradeGap = false;
-    this.book = null;
+    this.book.clear();
     this.imbSum = 0;
     this.imbCount = 0;
     this.bookCount = 0;
-    this.mark = null;
-    this.funding = null;
+    this.perp.clear();
   }
 }
+
+const BOOK_COLUMNS = columnsOf(BookDepth);
+const BOOK_PACKER = compileRowPacker(BOOK_COLUMNS);
+const BOOK_TIME = BOOK_COLUMNS.findIndex((c) => c.name === 'event_time');
 
 type RowFactory = (symbol: string, openTime: number, v: FeatureValues) => FeatureRow;
 
@@ -158,9 +247,9 @@ export class GoldEngine {
   private started = false; // a kline has been seen: missing minutes are gaps from now on
   private provisional = -1; // minute that features have seen through add (not yet final)
   private lastAggId = -1;
-  private carryBook: BookDepth | null = null;
-  private carryMark: MarkPrice | null = null;
-  private carryFunding: FundingRate | null = null;
+  private readonly carryBook = new BookRef();
+  private bookBatch: BookBatchSummaries | null = null;
+  private readonly carryPerp = new PerpState();
   private gapStart = -1;
   private gapCount = 0;
   private readonly packer: RowPacker;
@@ -220,12 +309,19 @@ export class GoldEngine {
 
   /** Feeds one aggregate trade. */
   trade(t: AggTrade): void {
-    const id = t.agg_trade_id;
+    this.tradeValues(t.trade_time, t.agg_trade_id, t.price, t.quantity, t.last_trade_id - t.first_trade_id + 1, t.is_buyer_maker);
+  }
+
+  /**
+   * Feeds one aggregate trade given by its fields (what a reader of column batches has): trade time, aggregate id,
+   * price, quantity, fills (last_trade_id − first_trade_id + 1), whether the buyer was the maker.
+   */
+  tradeValues(time: number, id: number, price: number, quantity: number, fills: number, buyerMaker: boolean): void {
     if (id <= this.lastAggId) {
       this.report.lateEvents++;
       return;
     }
-    const s = this.slot(t.trade_time - (t.trade_time % MINUTE_MS));
+    const s = this.slot(time - (time % MINUTE_MS));
     const jumped = this.lastAggId >= 0 && id !== this.lastAggId + 1;
     this.lastAggId = id;
     if (s === null) return;
@@ -233,16 +329,34 @@ export class GoldEngine {
       s.tradeGap = true;
       this.report.tradeIdGaps++;
     }
-    s.trades.add(t);
+    s.trades.addValues(price, quantity, fills, buyerMaker);
   }
 
   /** Feeds one top-N book snapshot. */
   book(b: BookDepth): void {
     const s = this.slot(b.event_time - (b.event_time % MINUTE_MS));
     if (s === null) return;
-    s.book = b;
+    s.book.setRow(b);
+    this.bookImbalance(s, bookImbalance(b, 5));
+  }
+
+  /**
+   * Feeds the top-N book snapshot at row `i` of a column batch aligned with `columnsOf(BookDepth)` (a silver
+   * `book_depth` read as columns); it becomes a record only if a minute's features use it.
+   */
+  bookAt(rows: PackedRows, i: number): void {
+    // Level sums are computed once per batch, a column at a time (see BookBatchSummaries).
+    if (this.bookBatch === null || this.bookBatch.rows !== rows) this.bookBatch = new BookBatchSummaries(rows);
+    const time = (rows.cols[BOOK_TIME] as Float64Array)[i]!;
+    const s = this.slot(time - (time % MINUTE_MS));
+    if (s === null) return;
+    s.book.setAt(this.bookBatch, i, time);
+    const imb = this.bookBatch.imbalance5[i]!;
+    this.bookImbalance(s, !Number.isNaN(imb) ? imb : null);
+  }
+
+  private bookImbalance(s: Slot, imb: number | null): void {
     s.bookCount++;
-    const imb = bookImbalance(b, 5);
     if (imb !== null) {
       s.imbSum += imb;
       s.imbCount++;
@@ -251,14 +365,33 @@ export class GoldEngine {
 
   /** Feeds one mark-price update. */
   mark(m: MarkPrice): void {
-    const s = this.slot(m.event_time - (m.event_time % MINUTE_MS));
-    if (s !== null) s.mark = m;
+    this.markValues(m.event_time, m.mark_price, m.index_price ?? Number.NaN, m.next_funding_time ?? Number.NaN);
+  }
+
+  /** Feeds one mark-price update given by its fields (`NaN` for a null index price or next funding time). */
+  markValues(time: number, markPrice: number, indexPrice: number, nextFundingTime: number): void {
+    const s = this.slot(time - (time % MINUTE_MS));
+    if (s === null) return;
+    const p = s.perp;
+    p.markTime = time;
+    p.markPrice = markPrice;
+    p.indexPrice = indexPrice;
+    p.nextFunding = nextFundingTime;
   }
 
   /** Feeds one funding settlement. */
   funding(f: FundingRate): void {
-    const s = this.slot(f.funding_time - (f.funding_time % MINUTE_MS));
-    if (s !== null) s.funding = f;
+    this.fundingValues(f.funding_time, f.funding_rate, f.funding_interval_hours ?? Number.NaN);
+  }
+
+  /** Feeds one funding settlement given by its fields (`NaN` for a null interval: 8 hours is assumed). */
+  fundingValues(time: number, rate: number, intervalHours: number): void {
+    const s = this.slot(time - (time % MINUTE_MS));
+    if (s === null) return;
+    const p = s.perp;
+    p.fundingTime = time;
+    p.fundingRate = rate;
+    p.fundingHours = intervalHours;
   }
 
   /**
@@ -389,9 +522,8 @@ export class GoldEngine {
   private retire(minute: number): void {
     const s = this.slots[(minute / MINUTE_MS) % SLOTS]!;
     if (s.minute !== minute) return;
-    if (s.book !== null) this.carryBook = s.book;
-    if (s.mark !== null) this.carryMark = s.mark;
-    if (s.funding !== null) this.carryFunding = s.funding;
+    if (!Number.isNaN(s.book.time)) this.carryBook.copy(s.book);
+    this.carryPerp.fold(s.perp);
     s.minute = -1;
   }
 
@@ -415,36 +547,38 @@ export class GoldEngine {
     }
     // book
     let book: BookMinute | null = null;
-    const snap = s !== null && s.book !== null ? s.book : this.carryBook;
-    if (snap !== null && snap.event_time >= close - this.bookMaxAge) {
+    const snap = s !== null && !Number.isNaN(s.book.time) ? s.book : this.carryBook;
+    if (snap.time >= close - this.bookMaxAge) {
       const b = this.bookScratch;
-      b.snapshot = snap;
+      b.ref = snap;
+      snap.summarize(b.summary);
       b.imbalance_5_mean = s !== null && s.imbCount > 0 ? s.imbSum / s.imbCount : null;
       b.snapshot_count = s !== null ? s.bookCount : 0;
       book = b;
     }
     // perpetual
-    const mk = s !== null && s.mark !== null ? s.mark : this.carryMark;
-    const fresh = mk !== null && mk.event_time >= close - this.markMaxAge ? mk : null;
-    const fu = s !== null && s.funding !== null ? s.funding : this.carryFunding;
+    const own = s !== null ? s.perp : null;
+    const mk = own !== null && !Number.isNaN(own.markTime) ? own : this.carryPerp;
+    const fresh = mk.markTime >= close - this.markMaxAge;
+    const fu = own !== null && !Number.isNaN(own.fundingTime) ? own : this.carryPerp;
     let fundingRate: number | null = null;
     // A mark sent before a settlement still names it as the next one: then the next comes from the settlement.
-    let next: number | null = fresh !== null && fresh.next_funding_time !== null && fresh.next_funding_time >= close ? fresh.next_funding_time : null;
-    if (fu !== null) {
-      const interval = (fu.funding_interval_hours ?? 8) * HOUR_MS;
-      const settled = fu.funding_time - (fu.funding_time % MINUTE_MS);
+    let next: number | null = fresh && mk.nextFunding >= close ? mk.nextFunding : null;
+    if (!Number.isNaN(fu.fundingTime)) {
+      const interval = (!Number.isNaN(fu.fundingHours) ? fu.fundingHours : 8) * HOUR_MS;
+      const settled = fu.fundingTime - (fu.fundingTime % MINUTE_MS);
       if (close <= settled + interval + MINUTE_MS) {
-        fundingRate = fu.funding_rate;
+        fundingRate = fu.fundingRate;
         if (next === null) next = settled + interval;
       }
     }
     let perp: PerpMinute | null = null;
-    if (fresh !== null || fundingRate !== null) {
+    if (fresh || fundingRate !== null) {
       const p = this.perpScratch;
       p.funding_rate = fundingRate;
       p.next_funding_time = next;
-      p.mark_price = fresh !== null ? fresh.mark_price : null;
-      p.index_price = fresh !== null ? fresh.index_price : null;
+      p.mark_price = fresh && !Number.isNaN(mk.markPrice) ? mk.markPrice : null;
+      p.index_price = fresh && !Number.isNaN(mk.indexPrice) ? mk.indexPrice : null;
       perp = p;
     }
     const input = this.inputScratch;
@@ -457,9 +591,10 @@ export class GoldEngine {
   }
 
   private readonly emptyBuilder = new TradeBarBuilder('', true);
+
   // Reused per minute: features must not keep a reference to their input (see the Feature contract).
   private readonly inputScratch: Mutable<MinuteInput> = { open_time: 0, kline: null, trades: null, book: null, perp: null };
-  private readonly bookScratch: Mutable<BookMinute> = { snapshot: null as unknown as BookDepth, imbalance_5_mean: null, snapshot_count: 0 };
+  private readonly bookScratch = new BookMinuteView();
   private readonly perpScratch: Mutable<PerpMinute> = { funding_rate: null, next_funding_time: null, mark_price: null, index_price: null };
 
   /** Rows ready to be drained. */

@@ -154,8 +154,14 @@ export class TradeBarBuilder {
 
   /** Adds one aggregate trade of the current minute. */
   add(t: AggTrade): void {
-    const p = t.price;
-    const q = t.quantity;
+    this.addValues(t.price, t.quantity, t.last_trade_id - t.first_trade_id + 1, t.is_buyer_maker);
+  }
+
+  /**
+   * Adds one aggregate trade of the current minute given by its fields (a reader of columns has no trade object):
+   * price, quantity, fills (last_trade_id − first_trade_id + 1) and whether the buyer was the maker.
+   */
+  addValues(p: number, q: number, fills: number, buyerMaker: boolean): void {
     if (this.aggCount === 0) {
       this.open = this.high = this.low = p;
     } else if (p > this.high) this.high = p;
@@ -163,9 +169,9 @@ export class TradeBarBuilder {
     this.close = p;
     this.volume += q;
     this.quoteVolume += p * q;
-    this.tradeCount += t.last_trade_id - t.first_trade_id + 1;
+    this.tradeCount += fills;
     this.aggCount++;
-    if (!t.is_buyer_maker) {
+    if (!buyerMaker) {
       this.buyVolume += q;
       this.buyQuote += p * q;
       this.buyAggCount++;

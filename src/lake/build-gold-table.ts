@@ -117,7 +117,7 @@ async function buildSymbol(lake: Lake, symbol: string, options: GoldJobOptions):
   const optional = async <N extends TableName>(table: N, r = range) => {
     if ((await lake.partitions(table, symbol)).length === 0) return undefined;
     inputs.push(table);
-    return lake.readSilver(table, symbol, r);
+    return lake.readSilverColumns(table, symbol, r);
   };
   const aggTrades = await optional('agg_trades');
   const bookDepth = await optional('book_depth');
@@ -126,7 +126,8 @@ async function buildSymbol(lake: Lake, symbol: string, options: GoldJobOptions):
   const events = options.events ?? createRunEvents();
   const build = buildGoldColumns(
     {
-      klines: lake.readSilver('klines', symbol, range),
+      // Columns, not records: no object per row (a book snapshot has 86 fields); the rows built are the same.
+      klines: lake.readSilverColumns('klines', symbol, range),
       ...(aggTrades ? { aggTrades } : {}),
       ...(bookDepth ? { bookDepth } : {}),
       ...(markPrices ? { markPrices } : {}),

@@ -5,7 +5,10 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRunEvents, type GapEvent } from '../../src/core/events.js';
 import { columnsOf } from '../../src/core/schema.js';
-import type { AggTrade, BookDepth, FundingRate, Kline, MarkPrice } from '../../src/core/tables.js';
+import { AggTrade, BookDepth, FundingRate, Kline, MarkPrice } from '../../src/core/tables.js';
+import type { GoldFeature } from '../../src/features/feature.js';
+import { featureSet } from '../../src/features/feature-set.js';
+import { compileRowPacker } from '../../src/sinks/row-packer.js';
 import type { FeatureRow } from '../../src/features/feature-set.js';
 import { scalping } from '../../src/features/features.js';
 import { buildGold, buildGoldColumns, type GoldSources } from '../../src/features/gold-builder.js';
@@ -218,6 +221,86 @@ describe('buildGoldColumns', () => {
     expect(sizes).toStrictEqual([64, 64, 64, 8]);
     expect(rebuilt).toStrictEqual(full.rows);
     expect(build.report).toStrictEqual(full.report);
+  });
+});
+
+describe('silver as columns', () => {
+  // The market with the nulls silver can hold: thin books (best levels too), marks without index price or next
+  // funding time, settlements without an interval; and a late trade and a duplicate book.
+  const thin: Market = {
+    ...market,
+    bookDepth: market.bookDepth.map((b, i) => {
+      const r = { ...b } as Record<string, unknown>;
+      if (i % 5 === 0) for (let l = 21 - (i % 20); l <= 20; l++) r[`ask_qty_${l}`] = r[`ask_price_${l}`] = null;
+      if (i % 11 === 0) r.bid_price_1 = null;
+      if (i % 13 === 0) r.bid_qty_3 = null;
+      if (i % 17 === 0) r.ask_qty_1 = null;
+      return r as unknown as BookDepth;
+    }),
+    markPrices: market.markPrices.map((m, i) => ({ ...m, index_price: i % 7 === 0 ? null : m.index_price, next_funding_time: i % 3 === 0 ? null : m.next_funding_time })),
+    fundingRates: market.fundingRates.map((f) => ({ ...f, funding_interval_hours: null })),
+  };
+  const packers = { klines: Kline, aggTrades: AggTrade, bookDepth: BookDepth, markPrices: MarkPrice, fundingRates: FundingRate } as const;
+  /** Each stream in batches of `size` rows, as columns, or alternating columns and records (`mixed`). */
+  const sourcesAs = (m: Market, size: number, mixed: boolean): GoldSources => {
+    const out: Record<string, unknown> = {};
+    for (const [name, schema] of Object.entries(packers)) {
+      const packer = compileRowPacker(columnsOf(schema));
+      const rows = m[name as keyof typeof packers] as readonly unknown[];
+      out[name] = (async function* () {
+        for (let i = 0, b = 0; i < rows.length; i += size, b++) {
+          const slice = rows.slice(i, i + size);
+          if (mixed && b % 2 === 1) {
+            yield slice;
+            continue;
+          }
+          const p = packer.create(slice.length);
+          for (const r of slice) packer.push(p, r);
+          yield p;
+        }
+      })();
+    }
+    return out as unknown as GoldSources;
+  };
+
+  it('give the same rows, bit for bit, as records: any batch size, mixed batches, nulls, gaps and late events', async () => {
+    const late = { ...thin, aggTrades: [...thin.aggTrades.slice(0, 400), thin.aggTrades[100]!, ...thin.aggTrades.slice(400)], bookDepth: [...thin.bookDepth.slice(0, 50), thin.bookDepth[49]!, ...thin.bookDepth.slice(50)] };
+    for (const m of [thin, late]) {
+      const want = await collect(sourcesOf(m, 4096));
+      expect(want.report.lateEvents + want.report.gaps.length).toBeGreaterThan(0);
+      for (const [size, mixed] of [[1, false], [7, true], [97, false], [250, true], [5000, false]] as const) {
+        const got = await collect(sourcesAs(m, size, mixed));
+        expect(got.rows, `batches of ${size}${mixed ? ', mixed' : ''}`).toStrictEqual(want.rows);
+        expect(got.report).toStrictEqual(want.report);
+      }
+    }
+    // The nulls reach the features: a null best bid leaves spread and mid null, a null index price the premium.
+    const rows = (await collect(sourcesAs(thin, 97, false))).rows;
+    expect(rows.some((r) => r.spread_bps === null && r.book_imbalance_5 !== null)).toBe(true);
+    expect(rows.some((r) => r.premium_bps === null && r.mark_price !== null)).toBe(true);
+  });
+
+  it('let a custom book feature read the snapshot record, the same as from records', async () => {
+    const seen: Record<string, unknown[]> = { rows: [], columns: [] };
+    let into = seen.rows!;
+    const spy: GoldFeature = {
+      requires: 'book',
+      warmUp: 1,
+      isStable: true,
+      add: (m) => {
+        const s = m.book!.snapshot;
+        into.push({ ...s });
+        return s.ask_qty_20 ?? Number.NaN;
+      },
+      replace: () => Number.NaN,
+      getResult: () => null,
+      reset: () => {},
+    };
+    await collect(sourcesOf(thin), 'BTCUSDT', { features: featureSet({ last_ask_qty_20: spy }) });
+    into = seen.columns!;
+    await collect(sourcesAs(thin, 97, false), 'BTCUSDT', { features: featureSet({ last_ask_qty_20: { ...spy } }) });
+    expect(seen.rows!.length).toBe(MINUTES);
+    expect(seen.columns).toStrictEqual(seen.rows);
   });
 });
 

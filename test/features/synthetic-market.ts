@@ -4,8 +4,10 @@
  * trades here, independently of src/features/trade-bars.ts). Streams are regenerated lazily, so a year fits in
  * little memory.
  */
+import { columnsOf, type TableSchema } from '../../src/core/schema.js';
 import type { Batch } from '../../src/core/stage.js';
 import type { AggTrade, BookDepth, FundingRate, Kline, MarkPrice } from '../../src/core/tables.js';
+import { compileRowPacker, type PackedRows } from '../../src/sinks/row-packer.js';
 
 /** Options of the synthetic market. */
 export interface SyntheticOptions {
@@ -254,4 +256,14 @@ export function syntheticArrays(o: SyntheticOptions) {
 /** Wraps an array as a one-or-more-batch async iterable. */
 export async function* batches<T>(rows: readonly T[], size = 1000): AsyncGenerator<Batch<T>> {
   for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
+}
+
+/** Packs each batch of records into columns aligned with `columnsOf(schema)` (what `lake.readSilverColumns` yields). */
+export async function* columnBatches<T>(src: AsyncIterable<Batch<T>>, schema: TableSchema): AsyncGenerator<PackedRows> {
+  const packer = compileRowPacker(columnsOf(schema));
+  for await (const rows of src) {
+    const p = packer.create(rows.length);
+    for (const r of rows) packer.push(p, r);
+    yield p;
+  }
 }
