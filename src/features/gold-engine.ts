@@ -254,13 +254,12 @@ export class GoldEngine {
   private gapCount = 0;
   private readonly packer: RowPacker;
   private readonly blockRows: number;
-  private block: GoldColumns;
   private full: GoldColumns[] = [];
-  // The block's columns, typed once: `nums[c]`/`masks[c]` are the feature and label columns (c = 0 is the first feature).
-  private times!: Float64Array;
-  private symbols!: (string | null)[];
-  private nums!: Float64Array[];
-  private masks!: Uint8Array[];
+  // Released rows are copied here as they come (row-major, `stride` values each: one contiguous copy per row) and
+  // turned into a block's columns a column at a time once `blockRows` are staged or the rows are drained.
+  private readonly stage: Float64Array;
+  private readonly stageTimes: Float64Array;
+  private staged = 0;
 
   /** @param options - see {@link GoldEngineOptions}. */
   constructor(options: GoldEngineOptions) {
@@ -281,7 +280,8 @@ export class GoldEngine {
     this.values = new Float64Array(this.set.columns.length);
     this.packer = compileRowPacker(columnsOf(goldSchemaOf(this.set)));
     this.blockRows = Math.max(1, options.blockRows ?? 1024);
-    this.block = this.newBlock();
+    this.stage = new Float64Array(this.blockRows * this.labels.stride);
+    this.stageTimes = new Float64Array(this.blockRows);
     for (let i = 0; i < SLOTS; i++) this.slots.push(new Slot(options.symbol));
     this.lastSlot = this.slots[0]!;
   }
@@ -474,42 +474,44 @@ export class GoldEngine {
     this.gapCount = 0;
   }
 
-  /** Appends the released row at ring offset `at` to the current block, if it is in the emitted range. */
+  /** Stages the released row at ring offset `at` for the next block, if it is in the emitted range. */
   private emit(at: number): void {
     const t = this.labels.openTime(at);
     if (t < this.emitFrom || t >= this.emitTo) return;
-    let i = this.block.n;
-    if (i === this.blockRows) {
-      this.full.push(this.block);
-      this.block = this.newBlock();
-      i = 0;
-    }
-    this.symbols[i] = this.symbol;
-    this.times[i] = t;
+    if (this.staged === this.blockRows) this.seal();
+    const i = this.staged;
+    const stride = this.labels.stride;
     const ring = this.labels.ring;
-    const nums = this.nums;
-    const masks = this.masks;
-    for (let c = 0; c < nums.length; c++) {
-      const v = ring[at + c]!;
-      // v - v === 0 is false exactly for NaN and ±Infinity, which become null.
-      if (v - v === 0) {
-        nums[c]![i] = v;
-        masks[c]![i] = 0;
-      } else {
-        masks[c]![i] = 1;
-      }
-    }
-    this.block.n = i + 1;
+    const stage = this.stage;
+    const o = i * stride;
+    for (let c = 0; c < stride; c++) stage[o + c] = ring[at + c]!;
+    this.stageTimes[i] = t;
+    this.staged = i + 1;
     this.report.rows++;
   }
 
-  private newBlock(): GoldColumns {
+  /** Turns the staged rows into a block of columns (queued for draining). */
+  private seal(): void {
+    const n = this.staged;
     const b = this.packer.create(this.blockRows);
-    this.symbols = b.cols[0] as (string | null)[];
-    this.times = b.cols[1] as Float64Array;
-    this.nums = b.cols.slice(2) as Float64Array[];
-    this.masks = b.nulls.slice(2);
-    return b;
+    const symbols = b.cols[0] as (string | null)[];
+    for (let i = 0; i < n; i++) symbols[i] = this.symbol;
+    (b.cols[1] as Float64Array).set(this.stageTimes.subarray(0, n));
+    const stride = this.labels.stride;
+    const stage = this.stage;
+    for (let c = 0; c < stride; c++) {
+      const col = b.cols[2 + c] as Float64Array;
+      const mask = b.nulls[2 + c]!;
+      for (let i = 0, o = c; i < n; i++, o += stride) {
+        const v = stage[o]!;
+        // v - v === 0 is false exactly for NaN and ±Infinity, which become null.
+        if (v - v === 0) col[i] = v;
+        else mask[i] = 1;
+      }
+    }
+    b.n = n;
+    this.full.push(b);
+    this.staged = 0;
   }
 
   /** Drops the minute `base` before the first kline, keeping its as-of state. */
@@ -599,18 +601,15 @@ export class GoldEngine {
 
   /** Rows ready to be drained. */
   get pending(): number {
-    let n = this.block.n;
+    let n = this.staged;
     for (const b of this.full) n += b.n;
     return n;
   }
 
   /** Rows whose labels are complete (or flushed), in minute order, as column blocks; empties the queue. */
   drainColumns(): GoldColumns[] {
+    if (this.staged > 0) this.seal();
     const out = this.full;
-    if (this.block.n > 0) {
-      out.push(this.block);
-      this.block = this.newBlock();
-    }
     this.full = [];
     return out;
   }
