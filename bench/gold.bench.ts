@@ -15,7 +15,7 @@
 import type { Batch } from '../src/core/stage.js';
 import { AggTrade, BookDepth, FundingRate, Kline, MarkPrice } from '../src/core/tables.js';
 import { buildGold, buildGoldColumns } from '../src/features/gold-builder.js';
-import { batches, columnBatches, syntheticArrays, syntheticSources } from '../test/features/synthetic-market.js';
+import { batches, columnBatches, syntheticArrays, syntheticColumnSources } from '../test/features/synthetic-market.js';
 
 const MINUTES = Number(process.env.MINUTES ?? 525_600);
 const opts = {
@@ -63,16 +63,16 @@ function timed<T>(src: AsyncIterable<T>): AsyncIterable<T> {
   };
 }
 
-const s = syntheticSources(opts);
-// The gold job's path: silver read as columns (lake.readSilverColumns; packing the generated rows counts as
+const s = syntheticColumnSources(opts);
+// The gold job's path: silver read as columns (lake.readSilverColumns; the generator packs its rows, which counts as
 // generation), rows out as column blocks (buildGoldColumns) that the sink writes without row objects.
 const build = buildGoldColumns(
   {
-    klines: timed(columnBatches(s.klines(), Kline)),
-    aggTrades: timed(columnBatches(s.aggTrades(), AggTrade)),
-    bookDepth: timed(columnBatches(s.bookDepth(), BookDepth)),
-    markPrices: timed(columnBatches(s.markPrices(), MarkPrice)),
-    fundingRates: timed(columnBatches(s.fundingRates(), FundingRate)),
+    klines: timed(s.klines()),
+    aggTrades: timed(s.aggTrades()),
+    bookDepth: timed(s.bookDepth()),
+    markPrices: timed(s.markPrices()),
+    fundingRates: timed(s.fundingRates()),
   },
   { symbol: 'BTCUSDT' },
 );

@@ -6,7 +6,7 @@
  */
 import { columnsOf, type TableSchema } from '../../src/core/schema.js';
 import type { Batch } from '../../src/core/stage.js';
-import type { AggTrade, BookDepth, FundingRate, Kline, MarkPrice } from '../../src/core/tables.js';
+import { AggTrade, BookDepth, FundingRate, Kline, MarkPrice } from '../../src/core/tables.js';
 import { compileRowPacker, type PackedRows } from '../../src/sinks/row-packer.js';
 
 /** Options of the synthetic market. */
@@ -178,15 +178,16 @@ export function* syntheticMinutes(o: SyntheticOptions): Generator<SyntheticMinut
   }
 }
 
-interface Chunk {
-  klines: Kline[];
-  aggTrades: AggTrade[];
-  bookDepth: BookDepth[];
-  markPrices: MarkPrice[];
-  fundingRates: FundingRate[];
-  takers: number;
-}
 type Kind = 'klines' | 'aggTrades' | 'bookDepth' | 'markPrices' | 'fundingRates';
+interface Rows {
+  klines: Kline;
+  aggTrades: AggTrade;
+  bookDepth: BookDepth;
+  markPrices: MarkPrice;
+  fundingRates: FundingRate;
+}
+const SCHEMAS: Record<Kind, TableSchema> = { klines: Kline, aggTrades: AggTrade, bookDepth: BookDepth, markPrices: MarkPrice, fundingRates: FundingRate };
+const KINDS = Object.keys(SCHEMAS) as Kind[];
 
 /**
  * The market's streams as async iterables of batches (one batch per `batchMinutes`). The minutes are generated
@@ -194,14 +195,42 @@ type Kind = 'klines' | 'aggTrades' | 'bookDepth' | 'markPrices' | 'fundingRates'
  * the consumer reads the streams roughly in step, as the gold builder does).
  */
 export function syntheticSources(o: SyntheticOptions) {
+  return chunkedStreams(o, () => ({
+    create: (): unknown[] => [],
+    push: (into: unknown[], row: unknown) => void into.push(row),
+    size: (b: unknown[]) => b.length,
+  })) as { [K in Kind]: () => AsyncGenerator<Batch<Rows[K]>> };
+}
+
+/**
+ * {@link syntheticSources} as column batches (`PackedRows` aligned with `columnsOf(schema)`, what
+ * `lake.readSilverColumns` yields). Each row is packed as soon as it is generated, so the records die young, as a
+ * column reader's would never exist.
+ */
+export function syntheticColumnSources(o: SyntheticOptions) {
+  return chunkedStreams(o, (kind) => {
+    const packer = compileRowPacker(columnsOf(SCHEMAS[kind]));
+    return { create: () => packer.create(), push: (into: PackedRows, row: unknown) => packer.push(into, row), size: (b: PackedRows) => b.n };
+  }) as { [K in Kind]: () => AsyncGenerator<PackedRows> };
+}
+
+interface BatchMaker<B> {
+  create(): B;
+  push(into: B, row: unknown): void;
+  size(b: B): number;
+}
+
+function chunkedStreams<B>(o: SyntheticOptions, maker: (kind: Kind) => BatchMaker<B>) {
   const per = o.batchMinutes ?? 1440;
   const gen = syntheticMinutes(o);
-  const chunks = new Map<number, Chunk>();
+  const makers = Object.fromEntries(KINDS.map((k) => [k, maker(k)])) as Record<Kind, BatchMaker<B>>;
+  const chunks = new Map<number, { batches: Record<Kind, B>; takers: number }>();
   let made = 0;
   let ended = false;
   const make = (): boolean => {
     if (ended) return false;
-    const c: Chunk = { klines: [], aggTrades: [], bookDepth: [], markPrices: [], fundingRates: [], takers: 0 };
+    const b = Object.fromEntries(KINDS.map((k) => [k, makers[k].create()])) as Record<Kind, B>;
+    const add = (k: Kind, row: unknown) => makers[k].push(b[k], row);
     for (let k = 0; k < per; k++) {
       const r = gen.next();
       if (r.done) {
@@ -209,31 +238,25 @@ export function syntheticSources(o: SyntheticOptions) {
         break;
       }
       const m = r.value;
-      if (!o.klineGaps?.has(m.index)) c.klines.push(m.kline);
-      if (!o.droppedTradeMinutes?.has(m.index)) for (const t of m.trades) c.aggTrades.push(t);
-      for (const b of m.books) c.bookDepth.push(b);
-      for (const x of m.marks) c.markPrices.push(x);
-      if (m.funding) c.fundingRates.push(m.funding);
+      if (!o.klineGaps?.has(m.index)) add('klines', m.kline);
+      if (!o.droppedTradeMinutes?.has(m.index)) for (const t of m.trades) add('aggTrades', t);
+      for (const x of m.books) add('bookDepth', x);
+      for (const x of m.marks) add('markPrices', x);
+      if (m.funding) add('fundingRates', m.funding);
     }
-    chunks.set(made++, c);
+    chunks.set(made++, { batches: b, takers: 0 });
     return true;
   };
-  async function* stream<K extends Kind>(kind: K): AsyncGenerator<Batch<Chunk[K][number]>> {
+  async function* stream(kind: Kind): AsyncGenerator<B> {
     for (let i = 0; ; i++) {
       while (made <= i) if (!make()) return;
       const c = chunks.get(i)!;
-      if (++c.takers === 5) chunks.delete(i);
-      const rows = c[kind] as Chunk[K][number][];
-      if (rows.length > 0) yield rows;
+      if (++c.takers === KINDS.length) chunks.delete(i);
+      const batch = c.batches[kind];
+      if (makers[kind].size(batch) > 0) yield batch;
     }
   }
-  return {
-    klines: () => stream('klines'),
-    aggTrades: () => stream('aggTrades'),
-    bookDepth: () => stream('bookDepth'),
-    markPrices: () => stream('markPrices'),
-    fundingRates: () => stream('fundingRates'),
-  };
+  return Object.fromEntries(KINDS.map((k) => [k, () => stream(k)]));
 }
 
 /** All streams as arrays (small markets only). */
