@@ -10,6 +10,10 @@
  * way a feature's value depends only on the window's content, which is what makes a live run, an incremental build
  * and a full rebuild give bit-identical gold rows. Pushes are O(1).
  *
+ * Every sum is taken in four interleaved partial sums (the k-th value oldest first goes to sum k mod 4, combined as
+ * (s0 + s1) + (s2 + s3)): still a fixed order given the window's content, with four independent chains of additions
+ * instead of one, about 3× faster (a chain is bound by the latency of each addition).
+ *
  * @example
  * ```ts
  * const w = new RollingWindow(3);
@@ -22,6 +26,7 @@
 export class RollingWindow {
   /** Window length. */
   readonly size: number;
+  // The ring twice over (value i also at i + size), so that the values held are always one contiguous run.
   private readonly buf: Float64Array;
   private head = 0; // next write position
   private n = 0;
@@ -37,7 +42,7 @@ export class RollingWindow {
   constructor(size: number) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`RollingWindow size ${size} is not a positive integer`);
     this.size = size;
-    this.buf = new Float64Array(size);
+    this.buf = new Float64Array(2 * size);
   }
 
   /** Values currently held (≤ size). */
@@ -56,6 +61,7 @@ export class RollingWindow {
     this.pEvicted = this.buf[this.head]!;
     this.hasLast = true;
     this.buf[this.head] = value;
+    this.buf[this.head + this.size] = value;
     if (this.n < this.size) this.n++;
     this.head = this.head + 1 === this.size ? 0 : this.head + 1;
   }
@@ -68,6 +74,7 @@ export class RollingWindow {
     }
     const slot = this.head === 0 ? this.size - 1 : this.head - 1;
     this.buf[slot] = this.pEvicted;
+    this.buf[slot + this.size] = this.pEvicted;
     this.n = this.pN;
     this.head = slot;
     this.push(value);
@@ -87,16 +94,25 @@ export class RollingWindow {
     return this.buf[i]!;
   }
 
-  /** Sum of the values held, oldest first. */
+  /** Sum of the values held, oldest first (in four partial sums, see {@link RollingWindow}). */
   total(): number {
-    const { buf, size, n } = this;
-    let i = this.start();
-    let s = 0;
-    for (let k = 0; k < n; k++) {
-      s += buf[i]!;
-      if (++i === size) i = 0;
+    const b = this.buf;
+    let k = this.start();
+    const end = k + this.n;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (; k + 3 < end; k += 4) {
+      s0 += b[k]!;
+      s1 += b[k + 1]!;
+      s2 += b[k + 2]!;
+      s3 += b[k + 3]!;
     }
-    return s;
+    if (k < end) s0 += b[k++]!;
+    if (k < end) s1 += b[k++]!;
+    if (k < end) s2 += b[k]!;
+    return s0 + s1 + (s2 + s3);
   }
 
   /** Mean of the values held (`NaN` when empty). */
@@ -114,15 +130,36 @@ export class RollingWindow {
    * it): the second pass of {@link RollingWindow.variance}, bit-identical to it.
    */
   varianceAbout(m: number): number {
-    const { buf, size, n } = this;
-    let i = this.start();
-    let q = 0;
-    for (let k = 0; k < n; k++) {
-      const d = buf[i]! - m;
-      q += d * d;
-      if (++i === size) i = 0;
+    const b = this.buf;
+    let k = this.start();
+    const end = k + this.n;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (; k + 3 < end; k += 4) {
+      const d0 = b[k]! - m;
+      const d1 = b[k + 1]! - m;
+      const d2 = b[k + 2]! - m;
+      const d3 = b[k + 3]! - m;
+      s0 += d0 * d0;
+      s1 += d1 * d1;
+      s2 += d2 * d2;
+      s3 += d3 * d3;
     }
-    return q / n;
+    if (k < end) {
+      const d = b[k++]! - m;
+      s0 += d * d;
+    }
+    if (k < end) {
+      const d = b[k++]! - m;
+      s1 += d * d;
+    }
+    if (k < end) {
+      const d = b[k]! - m;
+      s2 += d * d;
+    }
+    return (s0 + s1 + (s2 + s3)) / this.n;
   }
 
   /** Smallest value held (`NaN` when empty); O(size). */
@@ -147,16 +184,25 @@ export class RollingWindow {
     return m;
   }
 
-  /** Mean absolute deviation from `center` over the values held, oldest first; O(size). */
+  /** Mean absolute deviation from `center` over the values held, oldest first (four partial sums); O(size). */
   meanAbsDev(center: number): number {
-    const { buf, size, n } = this;
-    let i = this.start();
-    let s = 0;
-    for (let k = 0; k < n; k++) {
-      s += Math.abs(buf[i]! - center);
-      if (++i === size) i = 0;
+    const b = this.buf;
+    let k = this.start();
+    const end = k + this.n;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (; k + 3 < end; k += 4) {
+      s0 += Math.abs(b[k]! - center);
+      s1 += Math.abs(b[k + 1]! - center);
+      s2 += Math.abs(b[k + 2]! - center);
+      s3 += Math.abs(b[k + 3]! - center);
     }
-    return s / n;
+    if (k < end) s0 += Math.abs(b[k++]! - center);
+    if (k < end) s1 += Math.abs(b[k++]! - center);
+    if (k < end) s2 += Math.abs(b[k]! - center);
+    return (s0 + s1 + (s2 + s3)) / this.n;
   }
 
   /** Empties the window. */
