@@ -143,6 +143,34 @@ const LEVEL_COLUMNS = (['bid', 'ask'] as const).map((side) =>
 );
 const EVENT_TIME = BOOK_COLUMNS.findIndex((c) => c.name === 'event_time');
 
+/** sum[i] += column k's value of row i where it is not null, for the first `n` rows. */
+function addColumn(sum: Float64Array, rows: PackedRows, k: number, n: number): void {
+  const qc = rows.cols[k] as Float64Array;
+  const qz = rows.nulls[k]!;
+  for (let i = 0; i < n; i++) if (qz[i] !== 1) sum[i] = sum[i]! + qc[i]!;
+}
+
+/** One book level of the selected rows `sel[0..m)`: quantity into `qty[j]`, price × quantity into `notional[j]`. */
+function addLevel(
+  qty: Float64Array,
+  notional: Float64Array,
+  sel: Int32Array,
+  m: number,
+  qc: Float64Array,
+  qz: Uint8Array,
+  pc: Float64Array,
+  pz: Uint8Array,
+): void {
+  for (let j = 0; j < m; j++) {
+    const r = sel[j]!;
+    if (qz[r] !== 1) {
+      const q = qc[r]!;
+      qty[j] = qty[j]! + q;
+      if (pz[r] !== 1) notional[j] = notional[j]! + pc[r]! * q;
+    }
+  }
+}
+
 /**
  * The {@link BookSummary} of every row of a column batch (aligned with `columnsOf(BookDepth)`) that is the last of
  * its minute in the batch: the only snapshots a minute can use as of its close. Computed a column at a time (each
@@ -168,30 +196,26 @@ export class BookBatchSummaries {
     this.rows = rows;
     const n = rows.n;
     const t = rows.cols[EVENT_TIME] as Float64Array;
-    this.slot = new Int32Array(n).fill(-1);
-    const picked: number[] = [];
+    const slot = new Int32Array(n);
+    const sel = new Int32Array(n);
+    let m = 0;
     for (let i = 0; i < n; i++) {
       if (i === n - 1 || t[i + 1]! - (t[i + 1]! % MINUTE_MS) !== t[i]! - (t[i]! % MINUTE_MS)) {
-        this.slot[i] = picked.length;
-        picked.push(i);
+        slot[i] = m;
+        sel[m++] = i;
+      } else {
+        slot[i] = -1;
       }
     }
-    const top5 = (side: number): Float64Array => {
-      const sum = new Float64Array(n);
-      for (let l = 0; l < 5; l++) {
-        const k = LEVEL_COLUMNS[side]![l]!.qty;
-        const qc = rows.cols[k] as Float64Array;
-        const qz = rows.nulls[k]!;
-        for (let i = 0; i < n; i++) if (qz[i] !== 1) sum[i] = sum[i]! + qc[i]!;
-      }
-      return sum;
-    };
-    const bid5 = top5(0);
-    const ask5 = top5(1);
+    this.slot = slot;
+    const bid5 = new Float64Array(n);
+    const ask5 = new Float64Array(n);
+    for (let l = 0; l < 5; l++) {
+      addColumn(bid5, rows, LEVEL_COLUMNS[0]![l]!.qty, n);
+      addColumn(ask5, rows, LEVEL_COLUMNS[1]![l]!.qty, n);
+    }
     this.imbalance5 = new Float64Array(n);
     for (let i = 0; i < n; i++) this.imbalance5[i] = imbalance(bid5[i]!, ask5[i]!) ?? Number.NaN;
-    const m = picked.length;
-    const sel = Int32Array.from(picked);
     // 0..9: the BookSummary fields in declaration order.
     const sums = Array.from({ length: 10 }, () => new Float64Array(m));
     this.sums = sums;
@@ -205,14 +229,7 @@ export class BookBatchSummaries {
         const qz = rows.nulls[kq]!;
         const pc = rows.cols[kp] as Float64Array;
         const pz = rows.nulls[kp]!;
-        for (let j = 0; j < m; j++) {
-          const r = sel[j]!;
-          if (qz[r] !== 1) {
-            const q = qc[r]!;
-            qty[j] = qty[j]! + q;
-            if (pz[r] !== 1) notional[j] = notional[j]! + pc[r]! * q;
-          }
-        }
+        addLevel(qty, notional, sel, m, qc, qz, pc, pz);
         if (l === 0) {
           for (let j = 0; j < m; j++) {
             const r = sel[j]!;
