@@ -186,6 +186,8 @@ function addLevel(
 export class BookBatchSummaries {
   /** The batch. */
   readonly rows: PackedRows;
+  /** Rows of the batch summed (its `n` when summed). */
+  readonly n: number;
   /** The top-5 quantity imbalance of every row ({@link bookImbalance}), `NaN` where both sides are empty. */
   readonly imbalance5: Float64Array;
   private readonly slot: Int32Array;
@@ -195,6 +197,7 @@ export class BookBatchSummaries {
   constructor(rows: PackedRows) {
     this.rows = rows;
     const n = rows.n;
+    this.n = n;
     const t = rows.cols[EVENT_TIME] as Float64Array;
     const slot = new Int32Array(n);
     const sel = new Int32Array(n);
@@ -246,6 +249,7 @@ export class BookBatchSummaries {
 
   /** Writes the summary of row `i` into `into`; `null` when `i` is not the last row of its minute in the batch. */
   summary(i: number, into: BookSums): BookSums | null {
+    if (!(i < this.n)) return null;
     const j = this.slot[i]!;
     if (j < 0) return null;
     const s = this.sums;

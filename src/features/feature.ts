@@ -81,7 +81,10 @@ export interface Bar {
  * ```
  */
 export interface BookMinute {
-  /** The last snapshot as of the minute's close. */
+  /**
+   * The last snapshot as of the minute's close. When silver is read as columns it is a record the engine writes
+   * for each minute that reads it: copy the fields you keep (see {@link MinuteInput}).
+   */
   readonly snapshot: BookDepth;
   /** Mean of (bid − ask)/(bid + ask) top-5 quantity imbalance over the snapshots inside the minute; `null` when none. */
   readonly imbalance_5_mean: number | null;

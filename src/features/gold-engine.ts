@@ -342,11 +342,13 @@ export class GoldEngine {
 
   /**
    * Feeds the top-N book snapshot at row `i` of a column batch aligned with `columnsOf(BookDepth)` (a silver
-   * `book_depth` read as columns); it becomes a record only if a minute's features use it.
+   * `book_depth` read as columns); it becomes a record only if a feature reads `BookMinute.snapshot`. The engine
+   * keeps referring to the batch (the last snapshot is carried into later minutes): do not refill a batch once fed,
+   * as with records.
    */
   bookAt(rows: PackedRows, i: number): void {
-    // Level sums are computed once per batch, a column at a time (see BookBatchSummaries).
-    if (this.bookBatch === null || this.bookBatch.rows !== rows) this.bookBatch = new BookBatchSummaries(rows);
+    // Level sums are computed once per batch, a column at a time (see BookBatchSummaries); a batch that grew is summed again.
+    if (this.bookBatch === null || this.bookBatch.rows !== rows || this.bookBatch.n !== rows.n) this.bookBatch = new BookBatchSummaries(rows);
     const time = (rows.cols[BOOK_TIME] as Float64Array)[i]!;
     const s = this.slot(time - (time % MINUTE_MS));
     if (s === null) return;

@@ -3,7 +3,7 @@
  * labels, the gold engine (live) and the batch gold builder.
  * @module
  */
-export { bookFeatures, bookImbalance } from './book-features.js';
+export { BookBatchSummaries, bookFeatures, bookImbalance, BookSums, bookSummary, bookSummaryAt, type BookSummary } from './book-features.js';
 export type {
   Bar,
   BookMinute,
@@ -18,7 +18,15 @@ export type {
 } from './feature.js';
 export { featureSet, type FeatureRow, type FeatureSet, type FeatureValues, type FeatureSetEntry, type FeatureSetSpec } from './feature-set.js';
 export { features, scalping } from './features.js';
-export { buildGold, buildGoldColumns, type GoldBuild, type GoldBuildOptions, type GoldColumnsBuild, type GoldSources } from './gold-builder.js';
+export {
+  buildGold,
+  buildGoldColumns,
+  type GoldBuild,
+  type GoldBuildOptions,
+  type GoldColumnsBuild,
+  type GoldSources,
+  type SilverBatch,
+} from './gold-builder.js';
 export { type GoldColumns, GoldEngine, type GoldEngineOptions, type GoldEngineReport } from './gold-engine.js';
 export { GoldFeatures, goldSchemaOf, LABEL_COLUMNS } from './gold-schema.js';
 export { klineFeatures } from './kline-features.js';

@@ -79,6 +79,7 @@ export async function* readParquetBatches<T>(
 /**
  * Reads a whole Parquet file into {@link PackedRows} (the sink's columnar buffer: numbers in `Float64Array`s with
  * null masks, booleans as 1/0, strings in arrays), index-aligned with `columnsOf(schema)`, without an object per row.
+ * A null in a column the table requires (where {@link readParquet} gives `null`) is `NaN`.
  *
  * @throws `PARQUET_READ` naming the source, as {@link readParquet}.
  * @example
@@ -160,6 +161,8 @@ function packGroup(specs: readonly ColumnSpec[], columns: readonly (ArrayLike<un
       else if (typeof v === 'bigint') a[i] = Number(v);
       else if (typeof v === 'boolean') a[i] = v ? 1 : 0;
       else if (spec.nullable) z[i] = 1;
+      // A null in a column the table requires (a file written under a looser schema): NaN, never a made-up 0.
+      else a[i] = Number.NaN;
     }
     group.cols.push(a);
     group.nulls.push(z);

@@ -280,6 +280,31 @@ describe('silver as columns', () => {
     expect(rows.some((r) => r.premium_bps === null && r.mark_price !== null)).toBe(true);
   });
 
+  it('sum a column batch again when it has grown since the engine last read it', () => {
+    const packer = compileRowPacker(columnsOf(BookDepth));
+    const store = packer.create();
+    const byRecords = new GoldEngine({ symbol: 'BTCUSDT', hasTrades: false });
+    const byColumns = new GoldEngine({ symbol: 'BTCUSDT', hasTrades: false });
+    const out: FeatureRow[][] = [[], []];
+    for (const k of thin.klines.slice(0, 40)) {
+      for (const b of thin.bookDepth) {
+        if (b.event_time < k.open_time || b.event_time >= k.open_time + MIN) continue;
+        byRecords.book(b);
+        packer.push(store, b);
+        byColumns.bookAt(store, store.n - 1);
+      }
+      byRecords.closeKline(k);
+      byColumns.closeKline(k);
+    }
+    byRecords.flush();
+    byColumns.flush();
+    out[0] = byRecords.drain();
+    out[1] = byColumns.drain();
+    expect(out[0]!.length).toBe(40);
+    expect(out[0]!.some((r) => r.bid_depth_20_usd !== null)).toBe(true);
+    expect(out[1]).toStrictEqual(out[0]);
+  });
+
   it('let a custom book feature read the snapshot record, the same as from records', async () => {
     const seen: Record<string, unknown[]> = { rows: [], columns: [] };
     let into = seen.rows!;

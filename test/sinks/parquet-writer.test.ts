@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isScalplakeError } from '../../src/core/errors.js';
-import { columnsOf, type TableSchema } from '../../src/core/schema.js';
+import { col, columnsOf, type TableSchema } from '../../src/core/schema.js';
 import { AggTrade, FundingRate, Kline, MarkPrice } from '../../src/core/tables.js';
 import { readParquet, readParquetBatches, readParquetColumns } from '../../src/sinks/parquet-reader.js';
 import { compileRowPacker } from '../../src/sinks/row-packer.js';
@@ -200,6 +200,12 @@ describe('readParquet', () => {
     for await (const p of readParquetColumns(marks, S(MarkPrice), { batchRows: 7 })) markRows.push(...markPacker.unpack(p));
     expect(markRows).toEqual(loadMarkPrices());
     expect(markRows.some((r) => (r as MarkPrice).index_price === null)).toBe(true);
+    // A null in a column the table requires (a file written under a looser schema) is NaN as a column, never 0.
+    const Loose = FundingRate.extend({ funding_rate: col.double('rate').nullable() });
+    const loose = await encodeParquet(S(Loose), [
+      { symbol: 'BTCUSDT', funding_time: Date.UTC(2024, 0, 1), funding_rate: null, mark_price: null, funding_interval_hours: 8, source: 's', ingested_at: 0 },
+    ]);
+    for await (const p of readParquetColumns(loose, S(FundingRate))) expect((p.cols[2] as Float64Array)[0]).toBeNaN();
   });
 
   it('throws PARQUET_READ naming the source for bytes that are not Parquet or a table that does not match', async () => {
