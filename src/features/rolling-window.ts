@@ -162,25 +162,22 @@ export class RollingWindow {
     return (s0 + s1 + (s2 + s3)) / this.n;
   }
 
-  /** Smallest value held (`NaN` when empty); O(size). */
+  /** Smallest value held, as `Math.min` (`NaN` when empty or when a value is NaN); O(size). */
   min(): number {
     if (this.n === 0) return Number.NaN;
+    // Math.min rather than a comparison: no branch to mispredict on values in no particular order.
+    const b = this.buf;
     let m = Number.POSITIVE_INFINITY;
-    for (let k = 0; k < this.n; k++) {
-      const v = this.buf[k]!;
-      if (v < m) m = v;
-    }
+    for (let k = 0; k < this.n; k++) m = Math.min(m, b[k]!);
     return m;
   }
 
-  /** Largest value held (`NaN` when empty); O(size). */
+  /** Largest value held, as `Math.max` (`NaN` when empty or when a value is NaN); O(size). */
   max(): number {
     if (this.n === 0) return Number.NaN;
+    const b = this.buf;
     let m = Number.NEGATIVE_INFINITY;
-    for (let k = 0; k < this.n; k++) {
-      const v = this.buf[k]!;
-      if (v > m) m = v;
-    }
+    for (let k = 0; k < this.n; k++) m = Math.max(m, b[k]!);
     return m;
   }
 
