@@ -273,7 +273,7 @@ export class ParquetEncoder {
       const nulls = nullsIn(g, n, r0, r1);
       const v1 = v0 + (r1 - r0 - nulls);
       this.page.reset();
-      this.page.raw(new Uint8Array(ints.buffer, v0 * 4, (v1 - v0) * 4));
+      this.page.raw(new Uint8Array(ints.buffer, ints.byteOffset + v0 * 4, (v1 - v0) * 4));
       this.emitDataPage(g, r0, r1, nulls, PQ.encoding.PLAIN);
       v0 = v1;
     }
@@ -293,7 +293,7 @@ export class ParquetEncoder {
       const dict = this.doubleDictionary!;
       const dictionaryPageOffset = this.position();
       this.page.reset();
-      this.page.raw(new Uint8Array(dict.values.buffer, 0, entries * 8));
+      this.page.raw(new Uint8Array(dict.values.buffer, dict.values.byteOffset, entries * 8));
       this.emitDictionaryPage(entries);
       const dataPageOffset = this.writeIndexPages(g, n, entries);
       return this.meta(g.spec, PQ.type.DOUBLE, PQ.encoding.RLE_DICTIONARY, n, dataPageOffset, dictionaryPageOffset, stats);
@@ -306,7 +306,7 @@ export class ParquetEncoder {
       const nulls = nullsIn(g, n, r0, r1);
       const v1 = v0 + (r1 - r0 - nulls);
       this.page.reset();
-      this.page.raw(new Uint8Array(g.nums.buffer, v0 * 8, (v1 - v0) * 8));
+      this.page.raw(new Uint8Array(g.nums.buffer, g.nums.byteOffset + v0 * 8, (v1 - v0) * 8));
       this.emitDataPage(g, r0, r1, nulls, PQ.encoding.PLAIN);
       v0 = v1;
     }

@@ -21,6 +21,9 @@ export interface PackedRows {
   nulls: Uint8Array[];
 }
 
+/** The null mask of a column without nulls (shared: it has no element to write). */
+const NO_NULLS = new Uint8Array(0);
+
 /** Packs rows of one schema into {@link PackedRows} and rebuilds them. */
 export interface RowPacker {
   /** Creates an empty store. */
@@ -104,6 +107,8 @@ export function compileRowPacker(columns: readonly ColumnSpec[]): RowPacker {
   const rowIntoFn = new Function(`return function rowInto(p, i, o) {\n${unpackPre.join('\n')}\n${assign.join('\n')}\n};`)() as RowPacker['rowInto'];
 
   const hasNulls = columns.map((c) => c.nullable && c.type !== 'string');
+  const numbers = columns.filter((c) => c.type !== 'string').length;
+  const masks = hasNulls.filter(Boolean).length;
   function grow(p: PackedRows, need = p.cap + 1): void {
     let cap = Math.max(1024, p.cap * 2);
     while (cap < need) cap *= 2;
@@ -124,11 +129,20 @@ export function compileRowPacker(columns: readonly ColumnSpec[]): RowPacker {
 
   return {
     create(capacity = 0) {
+      // One allocation for every number column and null mask (views into it): a new ArrayBuffer costs far more
+      // than a view, and a gold block has 60 columns of each.
+      const buf = new ArrayBuffer(capacity * (8 * numbers + masks));
+      let at = 0;
+      const view = <T>(make: (b: ArrayBuffer, offset: number, n: number) => T, bytes: number): T => {
+        const v = make(buf, at, capacity);
+        at += capacity * bytes;
+        return v;
+      };
       return {
         n: 0,
         cap: capacity,
-        cols: columns.map((c) => (c.type === 'string' ? [] : new Float64Array(capacity))),
-        nulls: columns.map((_, k) => new Uint8Array(hasNulls[k] ? capacity : 0)),
+        cols: columns.map((c) => (c.type === 'string' ? [] : view((b, o, n) => new Float64Array(b, o, n), 8))),
+        nulls: columns.map((_, k) => (hasNulls[k] ? view((b, o, n) => new Uint8Array(b, o, n), 1) : NO_NULLS)),
       };
     },
     push: pushFn,

@@ -17,6 +17,11 @@ describe('compileRowPacker', () => {
     for (const r of rows) packer.push(p, r);
     const back = packer.unpack(p);
     expect(back).toEqual(rows);
+    // Created with room for all: the columns and null masks share one buffer and must not overlap.
+    const sized = packer.create(rows.length);
+    for (const r of rows) packer.push(sized, r);
+    expect(sized.cap).toBe(rows.length);
+    expect(packer.unpack(sized)).toEqual(rows);
     expect(Object.keys(back[0]!)).toEqual(columnsOf(Kline).map((c) => c.name));
     expect(Object.is(back[0]!.close, -0)).toBe(true);
     // One row at a time: a new record, or written over an earlier one (its nulls and values both replaced).
