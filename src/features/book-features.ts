@@ -3,7 +3,7 @@
  * @module
  */
 import { columnsOf } from '../core/schema.js';
-import { MINUTE_MS } from '../core/time.js';
+import { utcMinuteStart } from '../core/time.js';
 import { BookDepth } from '../core/tables.js';
 import type { PackedRows } from '../sinks/row-packer.js';
 import type { FeatureResult, GoldColumn, GoldFeature, MinuteInput } from './feature.js';
@@ -213,13 +213,16 @@ export class BookBatchSummaries {
     const slot = new Int32Array(n);
     const sel = new Int32Array(n);
     let m = 0;
+    let minute = n > 0 ? utcMinuteStart(t[0]!) : 0;
     for (let i = 0; i < n; i++) {
-      if (i === n - 1 || t[i + 1]! - (t[i + 1]! % MINUTE_MS) !== t[i]! - (t[i]! % MINUTE_MS)) {
+      const next = i === n - 1 ? Number.NaN : utcMinuteStart(t[i + 1]!);
+      if (next !== minute) {
         slot[i] = m;
         sel[m++] = i;
       } else {
         slot[i] = -1;
       }
+      minute = next;
     }
     this.slot = slot;
     const bid5 = new Float64Array(n);

@@ -9,7 +9,7 @@ import type { Batch } from '../core/stage.js';
 import { columnsOf, type TableSchema } from '../core/schema.js';
 import { AggTrade, BookDepth, FundingRate, Kline, MarkPrice } from '../core/tables.js';
 import { compileRowPacker, type PackedRows } from '../sinks/row-packer.js';
-import { MINUTE_MS } from '../core/time.js';
+import { MINUTE_MS, utcMinuteStart } from '../core/time.js';
 import type { FeatureRow, FeatureSet } from './feature-set.js';
 import { scalping } from './features.js';
 import { LABEL_COLUMNS } from './gold-schema.js';
@@ -319,7 +319,7 @@ async function* generate(
         if (t < first) first = t;
       }
       if (first >= limit) return true;
-      const next = first - (first % MINUTE_MS) + MINUTE_MS;
+      const next = utcMinuteStart(first) + MINUTE_MS;
       const until = Math.min(next, limit);
       for (let j = 0; j < cursors.length; j++) {
         const c = cursors[j]!;

@@ -5,7 +5,7 @@
  */
 import type { GapEvent } from '../core/events.js';
 import { type AggTrade, BookDepth, type FundingRate, type MarkPrice } from '../core/tables.js';
-import { HOUR_MS, MINUTE_MS } from '../core/time.js';
+import { HOUR_MS, MINUTE_MS, utcMinuteStart } from '../core/time.js';
 import { BookBatchSummaries, BookSums, bookImbalance, bookSummary, bookSummaryAt } from './book-features.js';
 import type { Bar, BookMinute, MinuteInput, PerpMinute } from './feature.js';
 import type { FeatureRow, FeatureSet, FeatureValues } from './feature-set.js';
@@ -75,6 +75,8 @@ export interface GoldEngineReport {
 }
 
 const SLOTS = 4;
+/** The slot of a minute start (SLOTS is a power of 2; `&` takes the quotient as an int32, exactly mod 4). */
+const slotOf = (minute: number): number => (minute / MINUTE_MS) & (SLOTS - 1);
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -338,7 +340,7 @@ export class GoldEngine {
       if (this.started) this.advance(null);
       else this.discard();
     }
-    const s = this.slots[(minute / MINUTE_MS) % SLOTS]!;
+    const s = this.slots[slotOf(minute)]!;
     if (s.minute !== minute) s.open(minute);
     this.lastSlot = s;
     return s;
@@ -358,7 +360,7 @@ export class GoldEngine {
       this.report.lateEvents++;
       return;
     }
-    const s = this.slot(time - (time % MINUTE_MS));
+    const s = this.slot(utcMinuteStart(time));
     const jumped = this.lastAggId >= 0 && id !== this.lastAggId + 1;
     this.lastAggId = id;
     if (s === null) return;
@@ -371,7 +373,7 @@ export class GoldEngine {
 
   /** Feeds one top-N book snapshot. */
   book(b: BookDepth): void {
-    const s = this.slot(b.event_time - (b.event_time % MINUTE_MS));
+    const s = this.slot(utcMinuteStart(b.event_time));
     if (s === null) return;
     s.book.setRow(b);
     this.bookImbalance(s, bookImbalance(b, 5));
@@ -387,7 +389,7 @@ export class GoldEngine {
     // Level sums are computed once per batch, a column at a time (see BookBatchSummaries); a batch that grew is summed again.
     if (this.bookBatch === null || this.bookBatch.rows !== rows || this.bookBatch.n !== rows.n) this.bookBatch = new BookBatchSummaries(rows);
     const time = (rows.cols[BOOK_TIME] as Float64Array)[i]!;
-    const s = this.slot(time - (time % MINUTE_MS));
+    const s = this.slot(utcMinuteStart(time));
     if (s === null) return;
     s.book.setAt(this.bookBatch, i, time);
     const imb = this.bookBatch.imbalance5[i]!;
@@ -409,7 +411,7 @@ export class GoldEngine {
 
   /** Feeds one mark-price update given by its fields (`NaN` for a null index price or next funding time). */
   markValues(time: number, markPrice: number, indexPrice: number, nextFundingTime: number): void {
-    const s = this.slot(time - (time % MINUTE_MS));
+    const s = this.slot(utcMinuteStart(time));
     if (s === null) return;
     const p = s.perp;
     p.markTime = time;
@@ -425,7 +427,7 @@ export class GoldEngine {
 
   /** Feeds one funding settlement given by its fields (`NaN` for a null interval: 8 hours is assumed). */
   fundingValues(time: number, rate: number, intervalHours: number): void {
-    const s = this.slot(time - (time % MINUTE_MS));
+    const s = this.slot(utcMinuteStart(time));
     if (s === null) return;
     const p = s.perp;
     p.fundingTime = time;
@@ -554,7 +556,7 @@ export class GoldEngine {
 
   /** Folds a finished minute's last book/mark/funding into the as-of state and frees its slot. */
   private retire(minute: number): void {
-    const s = this.slots[(minute / MINUTE_MS) % SLOTS]!;
+    const s = this.slots[slotOf(minute)]!;
     if (s.minute !== minute) return;
     if (!Number.isNaN(s.book.time)) this.carryBook.copy(s.book);
     this.carryPerp.fold(s.perp);
@@ -563,7 +565,7 @@ export class GoldEngine {
 
   /** Assembles the minute as of its close. */
   private input(m: number, k: Bar | null, final: boolean): MinuteInput {
-    const s0 = this.slots[(m / MINUTE_MS) % SLOTS]!;
+    const s0 = this.slots[slotOf(m)]!;
     const s = s0.minute === m ? s0 : null;
     const close = m + MINUTE_MS;
     // trades
@@ -600,7 +602,7 @@ export class GoldEngine {
     let next: number | null = fresh && mk.nextFunding >= close ? mk.nextFunding : null;
     if (!Number.isNaN(fu.fundingTime)) {
       const interval = (!Number.isNaN(fu.fundingHours) ? fu.fundingHours : 8) * HOUR_MS;
-      const settled = fu.fundingTime - (fu.fundingTime % MINUTE_MS);
+      const settled = utcMinuteStart(fu.fundingTime);
       if (close <= settled + interval + MINUTE_MS) {
         fundingRate = fu.fundingRate;
         if (next === null) next = settled + interval;

@@ -3,7 +3,7 @@
  * volume. Each factory returns a fresh {@link GoldFeature}; all need the kline and reset on a kline gap.
  * @module
  */
-import { DAY_MS } from '../core/time.js';
+import { utcDayStart } from '../core/time.js';
 import type { FeatureResult, GoldColumn, GoldFeature, MinuteInput } from './feature.js';
 import { RollingWindow } from './rolling-window.js';
 
@@ -728,7 +728,7 @@ class Obv extends OwnFeature {
   }
   protected step(m: MinuteInput): Out {
     const k = m.kline!;
-    if (m.open_time % DAY_MS === 0) {
+    if (utcDayStart(m.open_time) === m.open_time) {
       this.obv = 0;
       this.started = true;
     }

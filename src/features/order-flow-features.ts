@@ -3,7 +3,7 @@
  * volume, volume delta and its daily cumulative sum, the minute's VWAP, trade sizes and large trades.
  * @module
  */
-import { DAY_MS } from '../core/time.js';
+import { utcDayStart } from '../core/time.js';
 import type { FeatureResult, GoldColumn, GoldFeature, MinuteInput } from './feature.js';
 import { SIZE_BUCKETS, sizeBucket } from './trade-bars.js';
 
@@ -79,7 +79,7 @@ class Cvd implements GoldFeature {
     return this.step(m);
   }
   private step(m: MinuteInput): number | null {
-    if (m.open_time % DAY_MS === 0) {
+    if (utcDayStart(m.open_time) === m.open_time) {
       this.cum = 0;
       this.valid = true;
     }
