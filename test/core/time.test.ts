@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectTimeUnit, formatUtc, intervalMs, parseUtcDate, requireUtcMillis, toUtcMillis, utcDate } from '../../src/core/time.js';
+import { detectTimeUnit, formatUtc, intervalMs, parseUtcDate, requireUtcMillis, toUtcMillis, utcDate, utcDayStart, utcMinuteStart } from '../../src/core/time.js';
 
 describe('toUtcMillis', () => {
   it('runs under a non-UTC time zone (the premise of these tests)', () => {
@@ -60,5 +60,21 @@ describe('toUtcMillis', () => {
     expect(() => requireUtcMillis('yesterday', '--from')).toThrow(/--from: "yesterday" is not a time/);
     expect(() => intervalMs('7m')).toThrow(/Interval "7m"/);
     expect(intervalMs('1h')).toBe(3_600_000);
+  });
+});
+
+describe('utcMinuteStart and utcDayStart', () => {
+  it('floor to the minute and the day exactly, as the integer remainder would, for any time up to 2^53', () => {
+    const ts = [0, 1, 59_999, 60_000, 1_567_969_234_567, 2 ** 53 - 1, 2 ** 53 - 60_000, 2 ** 50 + 12_345];
+    for (let i = 0; i < 20_000; i++) ts.push(Math.floor(Math.random() * 2 ** 53), Math.floor(Math.random() * 4e12), 60_000 * Math.floor(Math.random() * 1e10) - 1);
+    for (const t of ts) {
+      // BigInt: the remainder computed without rounding.
+      const minute = Number(BigInt(t) - (BigInt(t) % 60_000n));
+      const day = Number(BigInt(t) - (BigInt(t) % 86_400_000n));
+      expect(utcMinuteStart(t), `${t}`).toBe(minute);
+      expect(utcDayStart(t), `${t}`).toBe(day);
+    }
+    // Before 1970 the floor is the earlier minute (a remainder would round toward zero).
+    expect(utcMinuteStart(-1)).toBe(-60_000);
   });
 });
