@@ -209,17 +209,17 @@ function rowFactory(features: readonly string[], labels: readonly string[]): Row
 
 // Staged row-major values → block columns (offset 2: symbol and open_time come first). v − v === 0 is false exactly
 // for NaN and ±Infinity, which become null.
-function transpose1(stage: Float64Array, stride: number, n: number, c: number, cols: PackedRows['cols'], nulls: Uint8Array[]): void {
+function transpose1(stage: Float64Array, base: number, stride: number, n: number, c: number, cols: PackedRows['cols'], nulls: Uint8Array[]): void {
   const col = cols[2 + c] as Float64Array;
   const mask = nulls[2 + c]!;
-  for (let i = 0, o = c; i < n; i++, o += stride) {
+  for (let i = 0, o = base + c; i < n; i++, o += stride) {
     const v = stage[o]!;
     if (v - v === 0) col[i] = v;
     else mask[i] = 1;
   }
 }
 
-function transpose4(stage: Float64Array, stride: number, n: number, c: number, cols: PackedRows['cols'], nulls: Uint8Array[]): void {
+function transpose4(stage: Float64Array, base: number, stride: number, n: number, c: number, cols: PackedRows['cols'], nulls: Uint8Array[]): void {
   const c0 = cols[2 + c] as Float64Array;
   const c1 = cols[3 + c] as Float64Array;
   const c2 = cols[4 + c] as Float64Array;
@@ -228,7 +228,7 @@ function transpose4(stage: Float64Array, stride: number, n: number, c: number, c
   const m1 = nulls[3 + c]!;
   const m2 = nulls[4 + c]!;
   const m3 = nulls[5 + c]!;
-  for (let i = 0, o = c; i < n; i++, o += stride) {
+  for (let i = 0, o = base + c; i < n; i++, o += stride) {
     const v0 = stage[o]!;
     const v1 = stage[o + 1]!;
     const v2 = stage[o + 2]!;
@@ -296,7 +296,8 @@ export class GoldEngine {
   private full: GoldColumns[] = [];
   // Released rows are copied here as they come (row-major, `stride` values each: one contiguous copy per row) and
   // turned into a block's columns a column at a time once `blockRows` are staged or the rows are drained.
-  private readonly stage: Float64Array;
+  private readonly store: Float64Array;
+  private readonly stageBase: number;
   private readonly stageTimes: Float64Array;
   private staged = 0;
 
@@ -305,7 +306,12 @@ export class GoldEngine {
     this.symbol = options.symbol;
     this.set = options.features ?? scalping();
     this.features = this.set;
-    this.labels = new LabelBuffer(options.labelThresholdBps ?? 5, this.set.columns.length);
+    this.blockRows = Math.max(1, options.blockRows ?? 1024);
+    const stride = this.set.columns.length + LABEL_COLUMNS.length;
+    // The label ring, then the staged rows: a released row is moved with one native copyWithin.
+    this.store = new Float64Array((LabelBuffer.ROWS + this.blockRows) * stride);
+    this.stageBase = LabelBuffer.ROWS * stride;
+    this.labels = new LabelBuffer(options.labelThresholdBps ?? 5, this.set.columns.length, this.store);
     this.bookMaxAge = options.bookMaxAgeMs ?? MINUTE_MS;
     this.markMaxAge = options.markMaxAgeMs ?? MINUTE_MS;
     this.hasTrades = options.hasTrades ?? true;
@@ -318,8 +324,6 @@ export class GoldEngine {
     );
     this.values = new Float64Array(this.set.columns.length);
     this.packer = compileRowPacker(columnsOf(goldSchemaOf(this.set)));
-    this.blockRows = Math.max(1, options.blockRows ?? 1024);
-    this.stage = new Float64Array(this.blockRows * this.labels.stride);
     this.stageTimes = new Float64Array(this.blockRows);
     for (let i = 0; i < SLOTS; i++) this.slots.push(new Slot(options.symbol));
     this.lastSlot = this.slots[0]!;
@@ -522,10 +526,7 @@ export class GoldEngine {
     if (this.staged === this.blockRows) this.seal();
     const i = this.staged;
     const stride = this.labels.stride;
-    const ring = this.labels.ring;
-    const stage = this.stage;
-    const o = i * stride;
-    for (let c = 0; c < stride; c++) stage[o + c] = ring[at + c]!;
+    this.store.copyWithin(this.stageBase + i * stride, at, at + stride);
     this.stageTimes[i] = t;
     this.staged = i + 1;
     this.report.rows++;
@@ -541,8 +542,8 @@ export class GoldEngine {
     const stride = this.labels.stride;
     // Four columns per pass over the staged rows: each row's values are read from one cache line, not four.
     let c = 0;
-    for (; c + 4 <= stride; c += 4) transpose4(this.stage, stride, n, c, b.cols, b.nulls);
-    for (; c < stride; c++) transpose1(this.stage, stride, n, c, b.cols, b.nulls);
+    for (; c + 4 <= stride; c += 4) transpose4(this.store, this.stageBase, stride, n, c, b.cols, b.nulls);
+    for (; c < stride; c++) transpose1(this.store, this.stageBase, stride, n, c, b.cols, b.nulls);
     b.n = n;
     this.full.push(b);
     this.staged = 0;

@@ -30,6 +30,8 @@ const DIR = 3;
  * ```
  */
 export class LabelBuffer {
+  /** Rows the ring holds (the row of 15 minutes ago and the 15 after it). */
+  static readonly ROWS = SIZE;
   /** The direction threshold in basis points. */
   readonly thresholdBps: number;
   /** Feature values per row. */
@@ -47,13 +49,18 @@ export class LabelBuffer {
   /**
    * @param thresholdBps - |5-minute return| in bps above which the direction is ±1.
    * @param width - feature values per row (default 0: labels only).
+   * @param storage - where the ring lives: its first `ROWS × (width + 4)` values (default: an array of its own). A
+   *   caller that copies released rows elsewhere in the same array can use `copyWithin`.
    */
-  constructor(thresholdBps: number, width = 0) {
+  constructor(thresholdBps: number, width = 0, storage?: Float64Array) {
     this.thresholdBps = thresholdBps;
     this.threshold = thresholdBps / 10_000;
     this.width = width;
     this.stride = width + 4;
-    this.ring = new Float64Array(SIZE * this.stride);
+    if (storage !== undefined && storage.length < SIZE * this.stride) {
+      throw new RangeError(`LabelBuffer storage holds ${storage.length} values, ${SIZE * this.stride} needed`);
+    }
+    this.ring = storage === undefined ? new Float64Array(SIZE * this.stride) : storage.subarray(0, SIZE * this.stride);
   }
 
   /** Rows held, waiting for their labels. */
