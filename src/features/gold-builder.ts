@@ -191,7 +191,13 @@ function feedColumns(engine: GoldEngine, c: Cursor, until: number): number {
     case K_MARK: {
       const K = MARK_COLS;
       const price = num(p, K.price);
-      for (; i < n && t[i]! < until; i++) engine.markValues(t[i]!, price[i]!, orNaN(p, K.index, i), orNaN(p, K.next, i));
+      const index = num(p, K.index);
+      const indexNull = p.nulls[K.index]!;
+      const next = num(p, K.next);
+      const nextNull = p.nulls[K.next]!;
+      for (; i < n && t[i]! < until; i++) {
+        engine.markValues(t[i]!, price[i]!, indexNull[i] === 1 ? Number.NaN : index[i]!, nextNull[i] === 1 ? Number.NaN : next[i]!);
+      }
       break;
     }
     default: {

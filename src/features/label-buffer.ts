@@ -96,7 +96,11 @@ export class LabelBuffer {
     }
     const off = this.pos * stride;
     if (w > 0) ring.set(values.length === w ? values : values.subarray(0, w), off);
-    ring.fill(Number.NaN, off + w, off + stride);
+    // The 4 labels, unknown yet (4 stores: cheaper than a call to fill).
+    ring[off + w + L1] = Number.NaN;
+    ring[off + w + L5] = Number.NaN;
+    ring[off + w + L15] = Number.NaN;
+    ring[off + w + DIR] = Number.NaN;
     this.times[this.pos] = openTime;
     this.closes[this.pos] = c;
     this.pos = this.pos + 1 === SIZE ? 0 : this.pos + 1;
