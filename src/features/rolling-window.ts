@@ -130,6 +130,8 @@ export class RollingWindow {
    * it): the second pass of {@link RollingWindow.variance}, bit-identical to it.
    */
   varianceAbout(m: number): number {
+    // total()'s loop over (x − m)², written out: a shared loop taking the term as a callback would see three
+    // callbacks and stop inlining them on this hot path.
     const b = this.buf;
     let k = this.start();
     const end = k + this.n;
