@@ -330,6 +330,15 @@ export class GoldEngine {
   }
 
   /** Returns the slot of `minute`, finalizing older minutes when it is too far ahead; null for a late event. */
+  /** {@link GoldEngine.slot} of the minute holding `time`; an event in the previous event's minute costs two comparisons. */
+  private slotAt(time: number): Slot | null {
+    const last = this.lastSlot;
+    const m = last.minute;
+    // −1 marks a retired slot (a real minute start is a multiple of 60 000).
+    if (time >= m && time < m + MINUTE_MS && m !== -1) return last;
+    return this.slot(utcMinuteStart(time));
+  }
+
   private slot(minute: number): Slot | null {
     // Fast path: the slot of the previous event's minute is still open (a slot keeps its minute until retired).
     const last = this.lastSlot;
@@ -364,7 +373,7 @@ export class GoldEngine {
       this.report.lateEvents++;
       return;
     }
-    const s = this.slot(utcMinuteStart(time));
+    const s = this.slotAt(time);
     const jumped = this.lastAggId >= 0 && id !== this.lastAggId + 1;
     this.lastAggId = id;
     if (s === null) return;
@@ -377,7 +386,7 @@ export class GoldEngine {
 
   /** Feeds one top-N book snapshot. */
   book(b: BookDepth): void {
-    const s = this.slot(utcMinuteStart(b.event_time));
+    const s = this.slotAt(b.event_time);
     if (s === null) return;
     s.book.setRow(b);
     this.bookImbalance(s, bookImbalance(b, 5));
@@ -393,7 +402,7 @@ export class GoldEngine {
     // Level sums are computed once per batch, a column at a time (see BookBatchSummaries); a batch that grew is summed again.
     if (this.bookBatch === null || this.bookBatch.rows !== rows || this.bookBatch.n !== rows.n) this.bookBatch = new BookBatchSummaries(rows);
     const time = (rows.cols[BOOK_TIME] as Float64Array)[i]!;
-    const s = this.slot(utcMinuteStart(time));
+    const s = this.slotAt(time);
     if (s === null) return;
     s.book.setAt(this.bookBatch, i, time);
     const imb = this.bookBatch.imbalance5[i]!;
@@ -415,7 +424,7 @@ export class GoldEngine {
 
   /** Feeds one mark-price update given by its fields (`NaN` for a null index price or next funding time). */
   markValues(time: number, markPrice: number, indexPrice: number, nextFundingTime: number): void {
-    const s = this.slot(utcMinuteStart(time));
+    const s = this.slotAt(time);
     if (s === null) return;
     const p = s.perp;
     p.markTime = time;
@@ -431,7 +440,7 @@ export class GoldEngine {
 
   /** Feeds one funding settlement given by its fields (`NaN` for a null interval: 8 hours is assumed). */
   fundingValues(time: number, rate: number, intervalHours: number): void {
-    const s = this.slot(utcMinuteStart(time));
+    const s = this.slotAt(time);
     if (s === null) return;
     const p = s.perp;
     p.fundingTime = time;
