@@ -66,7 +66,7 @@ export interface GoldEngineReport {
   minutes: number;
   /** Kline gaps found (each resets the kline features). */
   readonly gaps: GapEvent[];
-  /** Events older than the minute being assembled, dropped. */
+  /** Events older than the minute being assembled, or whose time is not a finite number, dropped. */
   lateEvents: number;
   /** Jumps in aggregate-trade ids: the minute's order-flow columns are `null` and its stateful features reset. */
   tradeIdGaps: number;
@@ -343,6 +343,11 @@ export class GoldEngine {
     // Fast path: the slot of the previous event's minute is still open (a slot keeps its minute until retired).
     const last = this.lastSlot;
     if (last.minute === minute) return last;
+    // A time that is not a finite number (NaN, ±Infinity) has no minute: dropped, as a late event is.
+    if (!Number.isFinite(minute)) {
+      this.report.lateEvents++;
+      return null;
+    }
     if (this.base < 0) this.base = minute;
     if (minute < this.base) {
       this.report.lateEvents++;
@@ -479,6 +484,10 @@ export class GoldEngine {
 
   /** Moves `base` up to minute `m` (gaps become rows); false when `m` is older than the minute being assembled. */
   private accept(m: number): boolean {
+    if (!Number.isFinite(m)) {
+      this.report.lateEvents++;
+      return false;
+    }
     if (!this.started) {
       // Minutes before the first kline are not rows: fold them into the as-of state. Rows start at this kline.
       while (this.base >= 0 && this.base < m) this.discard();

@@ -141,6 +141,21 @@ describe('GoldEngine as-of join', () => {
     expect(e.kline(kline(T + 4 * MIN, 106), true)!.sma_2).toBe(105);
   });
 
+  it('drops an event or a kline whose time is not a finite number, and goes on', () => {
+    for (const bad of [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN]) {
+      const e = new GoldEngine({ symbol: 'BTCUSDT', features: small() });
+      if (bad === Number.NEGATIVE_INFINITY) e.markValues(bad, 100, 100, T + 8 * 60 * MIN); // as the very first event
+      e.kline(kline(T, 100), true);
+      e.markValues(bad, 100, 100, T + 8 * 60 * MIN);
+      e.tradeValues(bad, 7, 100, 1, 1, false);
+      expect(e.kline({ ...kline(T, 100), open_time: bad }, true)).toBeNull();
+      e.kline(kline(T + MIN, 101), true);
+      e.flush();
+      expect(e.drain().map((r) => r.open_time)).toEqual([T, T + MIN]);
+      expect(e.report.lateEvents).toBe(bad === Number.NEGATIVE_INFINITY ? 4 : 3);
+    }
+  });
+
   it('a user adapter over any trading-signals indicator runs in a set', () => {
     const e = new GoldEngine({
       symbol: 'BTCUSDT',
