@@ -66,6 +66,21 @@ export interface ColumnSpec {
 }
 
 /**
+ * The position of a column in {@link columnsOf}: where its values are in rows packed as columns (`PackedRows`).
+ *
+ * @throws Error when the schema has no such column (a programming error: column names are fixed by the schema).
+ * @example
+ * ```ts
+ * columnIndex(Kline, 'open_time'); // 2
+ * ```
+ */
+export function columnIndex(schema: TableSchema, name: string): number {
+  const k = columnsOf(schema).findIndex((c) => c.name === name);
+  if (k < 0) throw new Error(`The table has no column "${name}"`);
+  return k;
+}
+
+/**
  * Lists the columns of a table schema in order, with their storage types.
  *
  * @throws Error when a field was not built with {@link col} (a programming error in a schema definition).

@@ -2,7 +2,7 @@
  * Gold features from top-N book snapshots (`book_depth`): spread, mid, microprice, imbalances and depth.
  * @module
  */
-import { columnsOf } from '../core/schema.js';
+import { columnIndex } from '../core/schema.js';
 import { utcMinuteStart } from '../core/time.js';
 import { BookDepth } from '../core/tables.js';
 import type { PackedRows } from '../sinks/row-packer.js';
@@ -11,7 +11,7 @@ import type { FeatureResult, GoldColumn, GoldFeature, MinuteInput } from './feat
 type Out = FeatureResult | null;
 type SideFn = (s: BookDepth) => number;
 
-const BOOK_COLUMNS = columnsOf(BookDepth);
+const column = (name: string): number => columnIndex(BookDepth, name);
 
 // Generated once at load: direct named property reads (monomorphic, fast) instead of 80 keyed lookups per snapshot.
 const gen = (expr: (i: number) => string, n: number): SideFn =>
@@ -74,7 +74,6 @@ export class BookSums implements BookSummary {
  * row `i` (`c3[i]`, null where `z3[i] === 1`): the same additions in the same order, so both give the same bits.
  */
 function summaryCode(fromColumns: boolean): string {
-  const column = (name: string) => BOOK_COLUMNS.findIndex((c) => c.name === name);
   // `has`/`value` of one nullable field; on columns, a branch per read keeps the values unboxed doubles.
   const has = (name: string) => (fromColumns ? `z${column(name)}[i] !== 1` : `s.${name} !== null`);
   const value = (name: string) => (fromColumns ? `c${column(name)}[i]` : `s.${name}`);
@@ -137,11 +136,11 @@ export function bookSummaryAt(rows: PackedRows, i: number, into: BookSums = new 
 
 const LEVEL_COLUMNS = (['bid', 'ask'] as const).map((side) =>
   Array.from({ length: 20 }, (_, l) => ({
-    qty: BOOK_COLUMNS.findIndex((c) => c.name === `${side}_qty_${l + 1}`),
-    price: BOOK_COLUMNS.findIndex((c) => c.name === `${side}_price_${l + 1}`),
+    qty: column(`${side}_qty_${l + 1}`),
+    price: column(`${side}_price_${l + 1}`),
   })),
 );
-const EVENT_TIME = BOOK_COLUMNS.findIndex((c) => c.name === 'event_time');
+const EVENT_TIME = column('event_time');
 
 /** sum[i] += column k's value of row i where it is not null, for the first `n` rows. */
 function addColumn(sum: Float64Array, rows: PackedRows, k: number, n: number): void {

@@ -6,7 +6,7 @@
 import { throwIfAborted } from '../core/errors.js';
 import type { RunEvents } from '../core/events.js';
 import type { Batch } from '../core/stage.js';
-import { columnsOf, type TableSchema } from '../core/schema.js';
+import { columnIndex, columnsOf } from '../core/schema.js';
 import { AggTrade, BookDepth, FundingRate, Kline, MarkPrice } from '../core/tables.js';
 import { compileRowPacker, type PackedRows } from '../sinks/row-packer.js';
 import { MINUTE_MS, utcMinuteStart } from '../core/time.js';
@@ -79,11 +79,7 @@ const K_FUNDING = 3;
 
 type AnyEvent = AggTrade | BookDepth | MarkPrice | FundingRate;
 
-const columnIndex = (schema: TableSchema) => {
-  const names = columnsOf(schema).map((c) => c.name);
-  return (name: string): number => names.indexOf(name);
-};
-const TRADE = columnIndex(AggTrade);
+const TRADE = (name: string) => columnIndex(AggTrade, name);
 const TRADE_COLS = {
   time: TRADE('trade_time'),
   id: TRADE('agg_trade_id'),
@@ -93,21 +89,18 @@ const TRADE_COLS = {
   last: TRADE('last_trade_id'),
   maker: TRADE('is_buyer_maker'),
 };
-const MARK = columnIndex(MarkPrice);
+const MARK = (name: string) => columnIndex(MarkPrice, name);
 const MARK_COLS = { time: MARK('event_time'), price: MARK('mark_price'), index: MARK('index_price'), next: MARK('next_funding_time') };
-const FUNDING = columnIndex(FundingRate);
+const FUNDING = (name: string) => columnIndex(FundingRate, name);
 const FUNDING_COLS = { time: FUNDING('funding_time'), rate: FUNDING('funding_rate'), hours: FUNDING('funding_interval_hours') };
-const BOOK_TIME = columnIndex(BookDepth)('event_time');
-const KLINE = columnIndex(Kline);
-const KLINE_INTERVAL = KLINE('interval');
-const KLINE_OPEN_TIME = KLINE('open_time');
+const BOOK_TIME = columnIndex(BookDepth, 'event_time');
+const KLINE_INTERVAL = columnIndex(Kline, 'interval');
+const KLINE_OPEN_TIME = columnIndex(Kline, 'open_time');
 const KLINE_PACKER = compileRowPacker(columnsOf(Kline));
 /** The column of each stream kind's event time in its column batches. */
 const TIME_COLUMN = [TRADE_COLS.time, BOOK_TIME, MARK_COLS.time, FUNDING_COLS.time];
 
 const num = (p: PackedRows, k: number): Float64Array => p.cols[k] as Float64Array;
-/** Value `i` of a nullable number column, `NaN` for null. */
-const orNaN = (p: PackedRows, k: number, i: number): number => (p.nulls[k]![i] === 1 ? Number.NaN : num(p, k)[i]!);
 
 class Cursor {
   readonly kind: number;
@@ -203,7 +196,9 @@ function feedColumns(engine: GoldEngine, c: Cursor, until: number): number {
     default: {
       const K = FUNDING_COLS;
       const rate = num(p, K.rate);
-      for (; i < n && t[i]! < until; i++) engine.fundingValues(t[i]!, rate[i]!, orNaN(p, K.hours, i));
+      const hours = num(p, K.hours);
+      const hoursNull = p.nulls[K.hours]!;
+      for (; i < n && t[i]! < until; i++) engine.fundingValues(t[i]!, rate[i]!, hoursNull[i] === 1 ? Number.NaN : hours[i]!);
     }
   }
   return i;

@@ -13,7 +13,7 @@ import { scalping } from './features.js';
 import { goldSchemaOf, LABEL_COLUMNS } from './gold-schema.js';
 import { LabelBuffer } from './label-buffer.js';
 import { TradeBarBuilder } from './trade-bars.js';
-import { columnsOf } from '../core/schema.js';
+import { columnIndex, columnsOf } from '../core/schema.js';
 import { compileRowPacker, type PackedRows, type RowPacker } from '../sinks/row-packer.js';
 
 /** Options of a {@link GoldEngine}. */
@@ -191,9 +191,8 @@ class Slot {
   }
 }
 
-const BOOK_COLUMNS = columnsOf(BookDepth);
-const BOOK_PACKER = compileRowPacker(BOOK_COLUMNS);
-const BOOK_TIME = BOOK_COLUMNS.findIndex((c) => c.name === 'event_time');
+const BOOK_PACKER = compileRowPacker(columnsOf(BookDepth));
+const BOOK_TIME = columnIndex(BookDepth, 'event_time');
 
 type RowFactory = (symbol: string, openTime: number, v: FeatureValues) => FeatureRow;
 
@@ -294,8 +293,8 @@ export class GoldEngine {
   private readonly packer: RowPacker;
   private readonly blockRows: number;
   private full: GoldColumns[] = [];
-  // Released rows are copied here as they come (row-major, `stride` values each: one contiguous copy per row) and
-  // turned into a block's columns a column at a time once `blockRows` are staged or the rows are drained.
+  // The label ring, then up to `blockRows` released rows staged row-major (`stride` values each, one copyWithin per
+  // row), moved into a block's columns once the stage is full or the rows are drained.
   private readonly store: Float64Array;
   private readonly stageBase: number;
   private readonly stageTimes: Float64Array;
@@ -329,7 +328,6 @@ export class GoldEngine {
     this.lastSlot = this.slots[0]!;
   }
 
-  /** Returns the slot of `minute`, finalizing older minutes when it is too far ahead; null for a late event. */
   /** {@link GoldEngine.slot} of the minute holding `time`; an event in the previous event's minute costs two comparisons. */
   private slotAt(time: number): Slot | null {
     const last = this.lastSlot;
@@ -339,6 +337,7 @@ export class GoldEngine {
     return this.slot(utcMinuteStart(time));
   }
 
+  /** Returns the slot of `minute`, finalizing older minutes when it is too far ahead; null for a late event. */
   private slot(minute: number): Slot | null {
     // Fast path: the slot of the previous event's minute is still open (a slot keeps its minute until retired).
     const last = this.lastSlot;
@@ -394,7 +393,7 @@ export class GoldEngine {
     const s = this.slotAt(b.event_time);
     if (s === null) return;
     s.book.setRow(b);
-    this.bookImbalance(s, bookImbalance(b, 5));
+    this.countBook(s, bookImbalance(b, 5));
   }
 
   /**
@@ -411,10 +410,11 @@ export class GoldEngine {
     if (s === null) return;
     s.book.setAt(this.bookBatch, i, time);
     const imb = this.bookBatch.imbalance5[i]!;
-    this.bookImbalance(s, !Number.isNaN(imb) ? imb : null);
+    this.countBook(s, !Number.isNaN(imb) ? imb : null);
   }
 
-  private bookImbalance(s: Slot, imb: number | null): void {
+  /** Counts a snapshot of slot `s` and its top-5 imbalance (`null`: both sides empty) into the minute's mean. */
+  private countBook(s: Slot, imb: number | null): void {
     s.bookCount++;
     if (imb !== null) {
       s.imbSum += imb;

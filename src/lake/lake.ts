@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ScalplakeError } from '../core/errors.js';
-import { columnsOf, sqlDdlOf } from '../core/schema.js';
+import { columnIndex, columnsOf, sqlDdlOf } from '../core/schema.js';
 import type { Batch, Sink } from '../core/stage.js';
 import { assertSymbol } from '../core/symbol.js';
 import { type QuarantineRow, type TableName, type TableRows, TABLES } from '../core/tables.js';
@@ -14,7 +14,7 @@ import type { JsonlWriter } from '../sinks/jsonl-writer.js';
 import { localStore } from '../sinks/local-store.js';
 import type { ObjectStore } from '../sinks/object-store.js';
 import { readParquetBatches, readParquetColumns } from '../sinks/parquet-reader.js';
-import type { PackedRows } from '../sinks/row-packer.js';
+import { compileRowPacker, type PackedRows, type RowPacker } from '../sinks/row-packer.js';
 import { quarantineWriter } from '../sinks/quarantine-writer.js';
 import { type SilverSinkOptions, silverSink } from '../sinks/silver-sink.js';
 import { LAYERS, PART_FILE, type PartitionRef, parsePartitionKey, silverPrefix, stateKey } from './layout.js';
@@ -174,11 +174,11 @@ export function openLake(pathOrStore: string | ObjectStore, options: LakeOptions
 
   async function* readSilverColumns(table: TableName, symbol: string, range: TimeRange = {}): AsyncIterable<PackedRows> {
     const def = TABLES[table];
-    const specs = columnsOf(def.schema);
-    const time = specs.findIndex((c) => c.name === def.timeColumn);
+    const packer = compileRowPacker(columnsOf(def.schema));
+    const time = columnIndex(def.schema, def.timeColumn);
     for await (const { bytes, key, whole, from, to } of silverFiles(table, symbol, range)) {
       for await (const batch of readParquetColumns(bytes, def.schema, { source: key })) {
-        const kept = whole ? batch : rowsWhere(batch, batch.cols[time] as Float64Array, from, to);
+        const kept = whole ? batch : rowsWhere(packer, batch, batch.cols[time] as Float64Array, from, to);
         if (kept.n > 0) yield kept;
       }
     }
@@ -222,23 +222,17 @@ export function openLake(pathOrStore: string | ObjectStore, options: LakeOptions
   };
 }
 
-/** The rows of `p` whose time `t[i]` is in `[from, to)` (`p` itself when all are), in order. */
-function rowsWhere(p: PackedRows, t: Float64Array, from: number, to: number): PackedRows {
-  const keep: number[] = [];
-  for (let i = 0; i < p.n; i++) if (t[i]! >= from && t[i]! < to) keep.push(i);
-  if (keep.length === p.n) return p;
-  const pick = <A extends { [i: number]: unknown; length: number }>(a: A, make: (n: number) => A): A => {
-    if (a.length === 0) return a; // a non-nullable column's empty null mask
-    const out = make(keep.length);
-    for (let j = 0; j < keep.length; j++) out[j] = a[keep[j]!];
-    return out;
-  };
-  return {
-    n: keep.length,
-    cap: keep.length,
-    cols: p.cols.map((c) => (Array.isArray(c) ? pick(c, (n) => new Array<string | null>(n)) : pick(c, (n) => new Float64Array(n)))),
-    nulls: p.nulls.map((z) => pick(z, (n) => new Uint8Array(n))),
-  };
+/** The rows of `p` whose time `t[i]` is in `[from, to)` (`p` itself when all are), in order: each run copied by `append`. */
+function rowsWhere(packer: RowPacker, p: PackedRows, t: Float64Array, from: number, to: number): PackedRows {
+  const out = packer.create();
+  const inside = (i: number) => t[i]! >= from && t[i]! < to;
+  for (let i = 0; i < p.n; ) {
+    while (i < p.n && !inside(i)) i++;
+    const start = i;
+    while (i < p.n && inside(i)) i++;
+    if (i > start) packer.append(out, p, start, i - start);
+  }
+  return out.n === p.n ? p : out;
 }
 
 function defaultRunId(): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { columnsOf, parquetSchemaOf, sqlDdlOf } from '../../src/core/schema.js';
+import { columnIndex, columnsOf, parquetSchemaOf, sqlDdlOf } from '../../src/core/schema.js';
 import { AggTrade, BOOK_LEVELS, BookDepth, Kline, TABLES } from '../../src/core/tables.js';
 
 describe('table schemas', () => {
@@ -48,5 +48,14 @@ describe('table schemas', () => {
     expect(Kline.safeParse({ ...row, high: 0.1 }).success).toBe(false);
     expect(Kline.safeParse({ ...row, open: null }).success).toBe(false);
     expect(TABLES.agg_trades.partitionBy).toBe('hour');
+  });
+});
+
+describe('columnIndex', () => {
+  it('is the position in columnsOf, and refuses a column the table does not have', () => {
+    for (const schema of [Kline, AggTrade, BookDepth]) {
+      expect(columnsOf(schema).map((c) => columnIndex(schema, c.name))).toEqual(columnsOf(schema).map((_, k) => k));
+    }
+    expect(() => columnIndex(Kline, 'price')).toThrow(/no column "price"/);
   });
 });

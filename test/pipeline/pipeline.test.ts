@@ -35,6 +35,20 @@ const double = operator<{ n: number }, { n: number; twice: number }>('double', a
   for await (const b of input) yield b.map((r) => ({ n: r.n, twice: r.n * 2 }));
 });
 
+/** A source of 10 one-row batches that counts the batches it has produced. */
+function countedSource() {
+  const counted = {
+    reads: 0,
+    src: source<{ n: number }>('counted', async function* () {
+      for (let i = 0; i < 10; i++) {
+        counted.reads++;
+        yield [{ n: i }];
+      }
+    }),
+  };
+  return counted;
+}
+
 describe('pipeline builder', () => {
   it('is immutable: each call returns a new builder and partial builders are reusable', async () => {
     const base = pipeline('p').from(numbers(10, 4));
@@ -208,19 +222,14 @@ describe('pipeline builder', () => {
   });
 
   it('reads and writes nothing when aborted before the run starts, and rejects done with ABORTED', async () => {
-    let reads = 0;
-    const src = source<{ n: number }>('counted', async function* () {
-      for (let i = 0; i < 10; i++) {
-        reads++;
-        yield [{ n: i }];
-      }
-    });
+    const counted = countedSource();
+    const src = counted.src;
     const sink = collect<{ n: number }>();
     const ac = new AbortController();
     ac.abort(new Error('stop'));
     const err = await pipeline('pre').from(src).to(sink).run({ signal: ac.signal }).done.catch((e: unknown) => e);
     expect(isScalplakeError(err, 'ABORTED')).toBe(true);
-    expect(reads).toBe(0);
+    expect(counted.reads).toBe(0);
     expect(sink.rows).toEqual([]);
 
     // run.abort() right after run(), before any stage ran, does the same.
@@ -228,18 +237,13 @@ describe('pipeline builder', () => {
     const run = pipeline('pre2').from(src).to(sink2).run();
     run.abort();
     expect(isScalplakeError(await run.done.catch((e: unknown) => e), 'ABORTED')).toBe(true);
-    expect(reads).toBe(0);
+    expect(counted.reads).toBe(0);
     expect(sink2.rows).toEqual([]);
   });
 
   it('stops reading the source at the next batch when aborted while the sink is busy', async () => {
-    let reads = 0;
-    const src = source<{ n: number }>('counted', async function* () {
-      for (let i = 0; i < 10; i++) {
-        reads++;
-        yield [{ n: i }];
-      }
-    });
+    const counted = countedSource();
+    const src = counted.src;
     const rows: number[] = [];
     let run: RunHandle | undefined;
     const abortingSink: Sink<{ n: number }> = {
@@ -257,7 +261,7 @@ describe('pipeline builder', () => {
     const report = await run.done;
     expect(report.status).toBe('aborted');
     expect(rows).toEqual([0, 1, 2]);
-    expect(reads).toBe(3);
+    expect(counted.reads).toBe(3);
     expect(report.rowsIn).toBe(3);
   });
 

@@ -11,7 +11,7 @@ import {
   syntheticMarket,
   virtualClock,
 } from '../../src/replay/index.js';
-import { connect, settle } from './ws-client.js';
+import { connect, getJson, settle } from './ws-client.js';
 
 const start = Date.UTC(2024, 0, 1);
 let ex: ReplayExchange | undefined;
@@ -20,10 +20,7 @@ afterEach(async () => {
   ex = undefined;
 });
 
-async function get(path: string): Promise<{ status: number; body: any; headers: Headers }> {
-  const res = await fetch(`${ex!.restUrl}${path}`);
-  return { status: res.status, body: await res.json(), headers: res.headers };
-}
+const get = (path: string) => getJson(ex!, path);
 
 describe('diff/partial depth push cadence (FORMATS §2.3: @depth 250 ms, @depth@500ms, @depth<N> 250 ms)', () => {
   it('pushes each speed at its own cadence, with a continuous pu chain that syncs with the REST snapshot', async () => {

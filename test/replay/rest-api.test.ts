@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ReplayExchange, startReplayExchange, syntheticMarket, virtualClock } from '../../src/replay/index.js';
+import { getJson } from './ws-client.js';
 
 const start = Date.UTC(2024, 0, 1);
 let ex: ReplayExchange | undefined;
@@ -8,10 +9,7 @@ afterEach(async () => {
   ex = undefined;
 });
 
-async function get(path: string): Promise<{ status: number; body: any; headers: Headers }> {
-  const res = await fetch(`${ex!.restUrl}${path}`);
-  return { status: res.status, body: await res.json(), headers: res.headers };
-}
+const get = (path: string) => getJson(ex!, path);
 
 async function boot(now: number, extra: Record<string, unknown> = {}): Promise<ReplayExchange> {
   ex = await startReplayExchange({ market: syntheticMarket({ seed: 7, start }), clock: virtualClock(now), ...extra });

@@ -1,4 +1,11 @@
 import { WebSocket } from 'ws';
+import type { ReplayExchange } from '../../src/replay/index.js';
+
+/** GETs a REST path of the exchange: the status, the JSON body and the headers. */
+export async function getJson(ex: ReplayExchange, path: string): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(`${ex.restUrl}${path}`);
+  return { status: res.status, body: await res.json(), headers: res.headers };
+}
 
 /** A test WS client that records every text frame. */
 export interface TestClient {
