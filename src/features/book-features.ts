@@ -55,7 +55,15 @@ export interface BookSummary {
   readonly ask_notional_20: number;
 }
 
-/** A {@link BookSummary} that is filled in place (one per consumer, reused every minute). */
+/**
+ * A {@link BookSummary} that is filled in place (one per consumer, reused every minute).
+ *
+ * @example
+ * ```ts
+ * const sums = new BookSums();
+ * for (const snapshot of snapshots) console.log(bookSummary(snapshot, sums).bid_qty_20); // no allocation per call
+ * ```
+ */
 export class BookSums implements BookSummary {
   best_bid_price = Number.NaN;
   best_ask_price = Number.NaN;

@@ -19,6 +19,12 @@ import { type GoldColumns, GoldEngine, type GoldEngineReport } from './gold-engi
  * A batch of one silver table: records, or the same rows as columns (`PackedRows` index-aligned with
  * `columnsOf(<table schema>)`, what `lake.readSilverColumns` yields). Columns spare the reader and the builder one
  * object per row (a book snapshot has 86 fields); the rows built are the same.
+ *
+ * @example
+ * ```ts
+ * const books: AsyncIterable<SilverBatch<BookDepth>> = lake.readSilverColumns('book_depth', 'BTCUSDT');
+ * buildGoldColumns({ klines: lake.readSilverColumns('klines', 'BTCUSDT'), bookDepth: books }, { symbol: 'BTCUSDT' });
+ * ```
  */
 export type SilverBatch<T> = Batch<T> | PackedRows;
 
