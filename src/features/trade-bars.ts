@@ -20,9 +20,48 @@ export const SIZE_BUCKETS = 256;
  * ```
  */
 export function sizeBucket(size: number): number {
+  if (!(size >= LOWER[1]!)) return 0;
+  if (size >= LOWER[SIZE_BUCKETS - 1]!) return SIZE_BUCKETS - 1;
+  F64[0] = size;
+  const hi = U32[HI]!;
+  // 8 buckets an octave: the exponent gives the octave, the top 4 mantissa bits the bucket or the one before it
+  // (each sixteenth of an octave holds at most one boundary); one comparison with the exact boundary decides.
+  const b = ((hi >>> 20) - 1007) * 8 + EIGHTHS[(hi >>> 16) & 15]!;
+  return size >= LOWER[b + 1]! ? b + 1 : b;
+}
+
+/** 128 + ⌊8·log2(size)⌋ clamped, the definition of {@link sizeBucket}, as V8 computes it (builds LOWER). */
+const bucketByLog = (size: number): number => {
   if (!(size > 0)) return 0;
   const b = 128 + Math.floor(Math.log2(size) * 8);
-  return b < 0 ? 0 : Math.min(b , SIZE_BUCKETS - 1);
+  return b < 0 ? 0 : Math.min(b, SIZE_BUCKETS - 1);
+};
+
+// Math.log2 is a call into C (~15 ns); a table of the exact bucket boundaries gives the same buckets from the bits.
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+F64[0] = 1;
+/** The index of the high (sign, exponent) word of a double in {@link U32}. */
+const HI = U32[1] === 0x3ff00000 ? 1 : 0;
+const EIGHTHS = Uint8Array.from({ length: 16 }, (_, i) => Math.floor(8 * Math.log2(1 + i / 16)));
+/** LOWER[b]: the smallest double in bucket b or above by {@link bucketByLog}, found by stepping ulp by ulp from 2^((b−128)/8). */
+const LOWER = new Float64Array(SIZE_BUCKETS + 1);
+{
+  /** The next positive double after (dir 1) or before (dir −1) x, by its bit pattern. */
+  const step = (x: number, dir: 1 | -1): number => {
+    F64[0] = x;
+    const lo = U32[1 - HI]! + dir;
+    U32[1 - HI] = lo; // wraps modulo 2^32
+    if (lo === 2 ** 32 || lo === -1) U32[HI] = U32[HI]! + dir;
+    return F64[0]!;
+  };
+  for (let b = 1; b < SIZE_BUCKETS; b++) {
+    let x = 2 ** ((b - 128) / 8);
+    while (bucketByLog(x) >= b) x = step(x, -1);
+    while (bucketByLog(x) < b) x = step(x, 1);
+    LOWER[b] = x;
+  }
+  LOWER[SIZE_BUCKETS] = Number.POSITIVE_INFINITY;
 }
 
 /**

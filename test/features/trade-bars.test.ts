@@ -91,4 +91,23 @@ describe('tradeBars', () => {
     expect(sizeBucket(0)).toBe(0);
     expect(bar.size_histogram!.reduce((a, c) => a + c, 0)).toBe(3);
   });
+
+  it('sizeBucket is 128 + ⌊8·log2(size)⌋ clamped to 0..255, also for the doubles next to every bucket boundary', () => {
+    const byLog = (size: number) => (size > 0 ? Math.min(255, Math.max(0, 128 + Math.floor(Math.log2(size) * 8))) : 0);
+    const f64 = new Float64Array(1);
+    const u64 = new BigUint64Array(f64.buffer);
+    const ulps = (x: number, k: number) => {
+      f64[0] = x;
+      u64[0] = u64[0]! + BigInt(k);
+      return f64[0]!;
+    };
+    const sizes: number[] = [0, -1, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.MIN_VALUE, 1e-300, 1e300, Number.MAX_VALUE];
+    for (let b = -8; b <= 264; b++) for (let k = -6; k <= 6; k++) sizes.push(ulps(2 ** ((b - 128) / 8), k));
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 20_000; i++) sizes.push(Math.round(rnd() * 10 ** (1 + (i % 7))) / 1000, Math.exp((rnd() - 0.5) * 40));
+    const wrong = sizes.filter((s) => sizeBucket(s) !== byLog(s));
+    expect(wrong).toEqual([]);
+    expect(new Set(sizes.map(byLog)).size).toBe(256); // the sample reaches every bucket
+  });
 });
