@@ -150,27 +150,46 @@ const LEVEL_COLUMNS = (['bid', 'ask'] as const).map((side) =>
 );
 const EVENT_TIME = column('event_time');
 
+/**
+ * Whether any of the first `n` entries of a null mask is set. Most batches have no null level at all, and one scan
+ * per column spares two checks per row; eight bytes a step where the mask is aligned (twice as fast as `indexOf`).
+ */
+function anyNull(mask: Uint8Array, n: number): boolean {
+  let i = 0;
+  if ((mask.byteOffset & 7) === 0) {
+    // Mask bytes are 0 or 1, so a word is a non-zero double (never −0, never NaN) exactly when one of them is 1.
+    const words = new Float64Array(mask.buffer, mask.byteOffset, n >> 3);
+    for (; i < words.length; i++) if (words[i] !== 0) return true;
+    i <<= 3;
+  }
+  for (; i < n; i++) if (mask[i] === 1) return true;
+  return false;
+}
+
 /** sum[i] += column k's value of row i where it is not null, for the first `n` rows. */
 function addColumn(sum: Float64Array, rows: PackedRows, k: number, n: number): void {
   const qc = rows.cols[k] as Float64Array;
   const qz = rows.nulls[k]!;
-  if (qz.indexOf(1) < 0) for (let i = 0; i < n; i++) sum[i] = sum[i]! + qc[i]!;
+  if (!anyNull(qz, n)) for (let i = 0; i < n; i++) sum[i] = sum[i]! + qc[i]!;
   else for (let i = 0; i < n; i++) if (qz[i] !== 1) sum[i] = sum[i]! + qc[i]!;
 }
 
-/** One book level of the selected rows `sel[0..m)`: quantity into `qty[j]`, price × quantity into `notional[j]`. */
+/**
+ * One book level of the selected rows `sel[0..m)` of the first `n`: quantity into `qty[j]`, price × quantity into
+ * `notional[j]`.
+ */
 function addLevel(
   qty: Float64Array,
   notional: Float64Array,
   sel: Int32Array,
   m: number,
+  n: number,
   qc: Float64Array,
   qz: Uint8Array,
   pc: Float64Array,
   pz: Uint8Array,
 ): void {
-  // Most batches have no null level at all: one native scan per column spares two checks per row.
-  if (qz.indexOf(1) < 0 && pz.indexOf(1) < 0) {
+  if (!anyNull(qz, n) && !anyNull(pz, n)) {
     for (let j = 0; j < m; j++) {
       const r = sel[j]!;
       const q = qc[r]!;
@@ -253,7 +272,7 @@ export class BookBatchSummaries {
         const qz = rows.nulls[kq]!;
         const pc = rows.cols[kp] as Float64Array;
         const pz = rows.nulls[kp]!;
-        addLevel(qty, notional, sel, m, qc, qz, pc, pz);
+        addLevel(qty, notional, sel, m, n, qc, qz, pc, pz);
         if (l === 0) {
           for (let j = 0; j < m; j++) {
             const r = sel[j]!;

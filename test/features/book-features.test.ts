@@ -45,6 +45,29 @@ describe('book summaries', () => {
     );
   });
 
+  it('find a single null level in any row of a batch, whatever its length and the alignment of its masks', () => {
+    const packer = compileRowPacker(columnsOf(BookDepth));
+    // One snapshot a minute, so that every row is the last of its minute and is summed.
+    const perMinute = books.filter((b, i) => i === books.length - 1 || Math.floor(books[i + 1]!.event_time / 60_000) !== Math.floor(b.event_time / 60_000));
+    for (const level of ['bid_qty_1', 'ask_price_12', 'ask_qty_3']) {
+      for (let n = 1; n <= 19; n++) {
+        for (let r = 0; r < n; r++) {
+          const rows = perMinute.slice(0, n).map((b, i) => ({ ...b, [level]: i === r ? null : (b as unknown as Record<string, unknown>)[level] }));
+          const p = packer.create(n + (n % 3)); // spare capacity: the masks start at offsets that are not multiples of 8
+          for (const row of rows) packer.push(p, row);
+          // The value under a null is unspecified (a reader may leave anything there): make it one that would show.
+          (p.cols[columnsOf(BookDepth).findIndex((c) => c.name === level)] as Float64Array)[r] = 1e9;
+          const batch = new BookBatchSummaries(p);
+          for (let i = 0; i < n; i++) {
+            const want = bookSummary(rows[i] as unknown as BookDepth);
+            const got = batch.summary(i, new BookSums())!;
+            for (const f of FIELDS) expect(Object.is(got[f], want[f]), `${level} null in row ${r} of ${n}: ${f} of row ${i}`).toBe(true);
+          }
+        }
+      }
+    }
+  });
+
   it('sum the levels in order, count a missing quantity as 0 and a missing price as no notional', () => {
     const b = { ...books[0]! } as Record<string, unknown>;
     for (let l = 1; l <= 20; l++) {
