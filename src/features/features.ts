@@ -25,8 +25,8 @@ export function scalping(): FeatureSet {
     rsi_14: klineFeatures.rsi(14),
     macd: klineFeatures.macd(12, 26, 9),
     ema: klineFeatures.emaPair(9, 21),
-    sma_20: klineFeatures.sma(20),
-    bb: klineFeatures.bollinger(20, 2),
+    // sma_20 is Bollinger's middle band: one window for both.
+    bb: klineFeatures.bollinger(20, 2, { sma: true }),
     atr: klineFeatures.atr(14),
     realized_vol_30m: klineFeatures.realizedVol(30),
     stoch_rsi_k: klineFeatures.stochRsi(14, 14, 3),

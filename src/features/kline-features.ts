@@ -404,13 +404,18 @@ class Bollinger extends OwnFeature {
   readonly columns: readonly GoldColumn[];
   private readonly w: RollingWindow;
   private readonly k: number;
-  private readonly buf = new Float64Array(4);
-  constructor(period: number, k: number) {
+  /** Column of the upper band: 1 when the set's `sma_{period}` (the middle band) comes first, else 0. */
+  private readonly at: number;
+  private readonly buf: Float64Array;
+  constructor(period: number, k: number, withSma: boolean) {
     super();
     this.warmUp = period;
     this.k = k;
     this.w = new RollingWindow(period);
+    this.at = withSma ? 1 : 0;
+    this.buf = new Float64Array(4 + this.at);
     this.columns = [
+      ...(withSma ? [dbl(`sma_${period}`, `Simple moving average of close over ${period} minutes (the middle band)`)] : []),
       dbl(`bb_upper_${period}`, `SMA(close, ${period}) + ${k} population standard deviations`),
       dbl(`bb_lower_${period}`, `SMA(close, ${period}) − ${k} population standard deviations`),
       dbl(`bb_pct_b_${period}`, '(close − lower) / (upper − lower); null when the bands coincide'),
@@ -431,10 +436,12 @@ class Bollinger extends OwnFeature {
     const up = mid + d;
     const lo = mid - d;
     const b = this.buf;
-    b[0] = up;
-    b[1] = lo;
-    b[2] = up > lo ? (c - lo) / (up - lo) : NAN;
-    b[3] = mid !== 0 ? (up - lo) / mid : NAN;
+    const at = this.at;
+    b[0] = mid; // overwritten by the upper band when there is no sma column
+    b[at] = up;
+    b[at + 1] = lo;
+    b[at + 2] = up > lo ? (c - lo) / (up - lo) : NAN;
+    b[at + 3] = mid !== 0 ? (up - lo) / mid : NAN;
     return b;
   }
 }
@@ -904,8 +911,12 @@ export const klineFeatures = {
   emaPair: (fast = 9, slow = 21): GoldFeature => new EmaPair(fast, slow),
   /** Simple moving average of close over `period` minutes (ring buffer + running sum). */
   sma: (period = 20): GoldFeature => new Sma(period),
-  /** Bollinger bands over `period` minutes with `k` population standard deviations: upper, lower, %B, width. */
-  bollinger: (period = 20, k = 2): GoldFeature => new Bollinger(period, k),
+  /**
+   * Bollinger bands over `period` minutes with `k` population standard deviations: upper, lower, %B, width; with
+   * `{ sma: true }` the middle band first, as `sma_{period}` (the values of {@link klineFeatures.sma}, from the same
+   * window: one pass instead of two when a set has both).
+   */
+  bollinger: (period = 20, k = 2, options: { readonly sma?: boolean } = {}): GoldFeature => new Bollinger(period, k, options.sma ?? false),
   /** `atr_{p}` (the arithmetic of trading-signals `ATR`, Wilder smoothing) and `natr_{p}` = 100 · atr / close; warm-up period. */
   atr: (period = 14): GoldFeature => new Atr(period),
   /** `realized_vol_{p}m` = √Σ r² over the last `period` 1-minute log returns (not annualized); warm-up p + 1. */
