@@ -165,3 +165,26 @@ describe('forming bars: replace equals add in its place, for the reimplemented i
     });
   }
 });
+
+describe('bollinger with its middle band', () => {
+  it('bollinger(20, 2, { sma: true }) fills sma_20 with the values of sma(20), then the four band columns of bollinger(20, 2)', () => {
+    const merged = klineFeatures.bollinger(20, 2, { sma: true });
+    const bands = klineFeatures.bollinger(20, 2);
+    const sma = klineFeatures.sma(20);
+    expect(merged.columns!.map((c) => c.name)).toEqual(['sma_20', ...bands.columns!.map((c) => c.name)]);
+    let compared = 0;
+    for (let i = 0; i < N; i++) {
+      // A forming version first, so that replace goes through the shared window too.
+      merged.add(minute(i, { ...bars[i]!, close: bars[i]!.open }));
+      const got = merged.replace(minute(i));
+      const b = bands.add(minute(i));
+      const s = sma.add(minute(i));
+      expect(got === null, `minute ${i}`).toBe(s === null);
+      if (got === null) continue;
+      expect(Object.is(num(got, 0), num(s))).toBe(true);
+      for (let c = 0; c < 4; c++) expect(Object.is(num(got, c + 1), num(b, c)), `minute ${i} column ${c + 1}`).toBe(true);
+      compared++;
+    }
+    expect(compared).toBe(N - 19);
+  });
+});
