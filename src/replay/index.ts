@@ -28,6 +28,7 @@ export type {
   FundingRateTruth,
   KlineTruth,
   MarkPriceTruth,
+  PriceKlineTruth,
   ReplayTruth,
 } from './replay-truth.js';
 export {

@@ -4,7 +4,7 @@
  * @module
  */
 import { intervalMs } from '../core/time.js';
-import type { AggTrade, FundingRate, Kline, MarkPrice } from '../core/tables.js';
+import type { AggTrade, FundingRate, Kline, MarkPrice, PriceKline } from '../core/tables.js';
 import type { ReplayMarket } from './replay-market.js';
 import { barOpen } from './stream-names.js';
 
@@ -14,6 +14,11 @@ export type KlineTruth = Omit<Kline, 'source' | 'ingested_at'>;
 export type AggTradeTruth = Omit<AggTrade, 'source' | 'ingested_at'>;
 /** A mark price update as ground truth. */
 export type MarkPriceTruth = Omit<MarkPrice, 'source' | 'ingested_at'>;
+/**
+ * A mark-price kline as ground truth. For an interval that a live run lost (an outage, a stall) these are what
+ * Binance can serve again: it keeps no per-second mark prices, so a repaired interval's truth is its 1-minute klines.
+ */
+export type PriceKlineTruth = Omit<PriceKline, 'source' | 'ingested_at'>;
 /** A funding settlement as ground truth. */
 export type FundingRateTruth = Omit<FundingRate, 'source' | 'ingested_at'>;
 
@@ -35,6 +40,8 @@ export interface ReplayTruth {
   aggTrades(symbol: string, range: { fromId?: number; toId?: number; from?: number; to?: number }): AggTradeTruth[];
   /** The `markPrice@1s` updates with event time in `[from, to]`. */
   markPrices(symbol: string, from: number, to: number): MarkPriceTruth[];
+  /** Closed mark-price klines with `open_time ∈ [from, to]` (default interval `1m`), as `/fapi/v1/markPriceKlines` serves them. */
+  markPriceKlines(symbol: string, from: number, to: number, interval?: string): PriceKlineTruth[];
   /** Funding settlements with funding time in `[from, to]`. */
   fundingRates(symbol: string, from: number, to: number): FundingRateTruth[];
   /** The order book `/fapi/v1/depth` would serve now. */
@@ -121,6 +128,29 @@ export function createReplayTruth(market: ReplayMarket, now: () => number): Repl
           next_funding_time: m.T,
         });
       });
+      return out;
+    },
+    markPriceKlines(symbol, from, to, interval = '1m') {
+      const iv = intervalMs(interval);
+      const t0 = now();
+      const out: PriceKlineTruth[] = [];
+      let t = barOpen(Math.max(from, market.start), iv);
+      if (t < from) t += iv;
+      for (; t <= to && t + iv <= t0; t += iv) {
+        const k = market.priceKline('mark', symbol, iv, t, t0);
+        if (k === null) continue;
+        out.push({
+          symbol,
+          interval,
+          open_time: k[0],
+          close_time: k[6],
+          open: Number(k[1]),
+          high: Number(k[2]),
+          low: Number(k[3]),
+          close: Number(k[4]),
+          sample_count: k[8],
+        });
+      }
       return out;
     },
     fundingRates(symbol, from, to) {

@@ -185,6 +185,7 @@ describe('liveIngest edges against the replay exchange', () => {
     expect(gap!.to).toBeGreaterThanOrEqual(t0 + 2 * MIN + 29 * SEC);
     // The closed minutes of the hole come as mark-price klines.
     expect(h.c.markKlines.map((k) => k.open_time)).toEqual([t0, t0 + MIN]);
+    expect(h.c.markKlines.map(strip)).toEqual(h.ex.truth.markPriceKlines('BTCUSDT', t0, t0 + MIN));
   });
 
   it('an aggTrade frame that arrives late at the very start (no watermark yet) is not dropped as a duplicate', async () => {

@@ -156,6 +156,10 @@ describe('liveIngest against the replay exchange', () => {
       const minute = Math.floor(t / MIN) * MIN;
       if (minute + MIN <= clock.now()) expect(klineMinutes.has(minute)).toBe(true); // closed minutes only
     }
+    // Those minutes are the repaired interval's ground truth (what REST serves): equal to the exchange's klines.
+    expect(c.markKlines.length).toBeGreaterThan(0);
+    const truthKlines = new Map(ex.truth.markPriceKlines('BTCUSDT', times[0]!, clock.now()).map((k) => [k.open_time, k]));
+    for (const k of c.markKlines) expect(strip(k)).toEqual(truthKlines.get(k.open_time));
   });
 
   it('a 418 ban during gap repair stops the run with BINANCE_BANNED', async () => {
