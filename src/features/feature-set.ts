@@ -46,10 +46,13 @@ export interface FeatureSet {
    * build for rows bit-identical to a full rebuild's.
    */
   readonly warmUpMinutes: number;
-  /** Steps every feature with a new minute and writes the column values into `out` (index-aligned with `columns`). */
-  add(input: MinuteInput, out: FeatureValues): void;
-  /** Re-steps every feature with a new version of the latest minute (the forming bar). */
-  replace(input: MinuteInput, out: FeatureValues): void;
+  /**
+   * Steps every feature with a new minute and writes the column values into `out` (index-aligned with `columns`),
+   * from `out[at]` on (default 0: a row of a larger array, such as a ring of rows, is written in place).
+   */
+  add(input: MinuteInput, out: FeatureValues, at?: number): void;
+  /** Re-steps every feature with a new version of the latest minute (the forming bar); `out` and `at` as in `add`. */
+  replace(input: MinuteInput, out: FeatureValues, at?: number): void;
   /** Turns column values into a record keyed by column name (`NaN` and ±Infinity become `null`). */
   toRecord(values: FeatureValues): Record<string, number | null>;
   /** Resets every feature (a reconnect). */
@@ -64,7 +67,7 @@ export type FeatureSetSpec = Readonly<Record<string, GoldFeature | Feature<Minut
 const KIND_CODE: Readonly<Record<FeatureInputKind, number>> = { kline: 0, trades: 1, book: 2, perp: 3 };
 const PART = ['kline', 'trades', 'book', 'perp'] as const;
 
-type ApplyFn = (input: MinuteInput, out: FeatureValues, replace: boolean) => void;
+type ApplyFn = (input: MinuteInput, out: FeatureValues, at: number, replace: boolean) => void;
 
 /**
  * Generates the set's step as straight-line code: one call site per feature (each monomorphic, so V8 can inline the
@@ -80,17 +83,17 @@ function generateApply(
 ): ApplyFn | null {
   const lines: string[] = [];
   for (let i = 0; i < fs.length; i++) lines.push(`const f${i} = fs[${i}];`);
-  lines.push('return function apply(input, out, replace) {', 'let r, v;');
+  lines.push('return function apply(input, out, at, replace) {', 'let r, v;');
   for (const k of [0, 1, 2, 3]) lines.push(`const p${k} = input.${PART[k]};`);
   for (let i = 0; i < fs.length; i++) {
     const s = start[i]!;
     const w = width[i]!;
-    const nulls = (from: number) => Array.from({ length: w - from }, (_, c) => `out[${s + from + c}] = NaN;`).join(' ');
-    const cols = Array.from({ length: w }, (_, c) => `v = r[${c}]; out[${s + c}] = typeof v === 'number' ? v : NaN;`).join(' ');
+    const nulls = (from: number) => Array.from({ length: w - from }, (_, c) => `out[at + ${s + from + c}] = NaN;`).join(' ');
+    const cols = Array.from({ length: w }, (_, c) => `v = r[${c}]; out[at + ${s + c}] = typeof v === 'number' ? v : NaN;`).join(' ');
     lines.push(
       `if (p${req[i]} === null) { if (isReset[${i}] === 0) { f${i}.reset(); isReset[${i}] = 1; } ${nulls(0)} }`,
       `else { isReset[${i}] = 0; r = replace ? f${i}.replace(input) : f${i}.add(input);`,
-      `  if (r === null) { ${nulls(0)} } else if (typeof r === 'number') { out[${s}] = r; ${nulls(1)} } else { ${cols} } }`,
+      `  if (r === null) { ${nulls(0)} } else if (typeof r === 'number') { out[at + ${s}] = r; ${nulls(1)} } else { ${cols} } }`,
     );
   }
   lines.push('};');
@@ -149,15 +152,15 @@ class FeatureSetImpl implements FeatureSet {
     for (let i = 1; i < n; i++) this.start[i] = this.start[i - 1]! + this.width[i - 1]!;
     this.names = columns.map((c) => c.name);
     this.isReset = new Uint8Array(n).fill(1);
-    this.apply = generateApply(this.fs, this.req, this.start, this.width, this.isReset) ?? ((i, o, r) => this.loop(i, o, r));
+    this.apply = generateApply(this.fs, this.req, this.start, this.width, this.isReset) ?? ((i, o, a, r) => this.loop(i, o, a, r));
   }
 
-  add(input: MinuteInput, out: FeatureValues): void {
-    this.apply(input, out, false);
+  add(input: MinuteInput, out: FeatureValues, at = 0): void {
+    this.apply(input, out, at, false);
   }
 
-  replace(input: MinuteInput, out: FeatureValues): void {
-    this.apply(input, out, true);
+  replace(input: MinuteInput, out: FeatureValues, at = 0): void {
+    this.apply(input, out, at, true);
   }
 
   toRecord(values: FeatureValues): Record<string, number | null> {
@@ -173,12 +176,12 @@ class FeatureSetImpl implements FeatureSet {
   private readonly apply: ApplyFn;
 
   /** The generic loop (one megamorphic call site for all features): the fallback of the generated `apply`. */
-  private loop(input: MinuteInput, out: FeatureValues, replace: boolean): void {
+  private loop(input: MinuteInput, out: FeatureValues, at: number, replace: boolean): void {
     const fs = this.fs;
     for (let i = 0; i < fs.length; i++) {
       const need = this.req[i];
       const part = need === 0 ? input.kline : need === 1 ? input.trades : need === 2 ? input.book : input.perp;
-      const s = this.start[i]!;
+      const s = at + this.start[i]!;
       const w = this.width[i]!;
       if (part === null) {
         if (this.isReset[i] === 0) {

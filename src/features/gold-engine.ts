@@ -194,31 +194,32 @@ class Slot {
 const BOOK_PACKER = compileRowPacker(columnsOf(BookDepth));
 const BOOK_TIME = columnIndex(BookDepth, 'event_time');
 
-type RowFactory = (symbol: string, openTime: number, v: FeatureValues) => FeatureRow;
+/** A row object from the feature values `v[at…]`. */
+type RowFactory = (symbol: string, openTime: number, v: FeatureValues, at: number) => FeatureRow;
 
 function rowFactory(features: readonly string[], labels: readonly string[]): RowFactory {
   // v[i] - v[i] === 0 is false exactly for NaN and ±Infinity, which become null.
   const body = [
-    ...features.map((n, i) => `${JSON.stringify(n)}: v[${i}] - v[${i}] === 0 ? v[${i}] : null`),
+    ...features.map((n, i) => `${JSON.stringify(n)}: v[at + ${i}] - v[at + ${i}] === 0 ? v[at + ${i}] : null`),
     ...labels.map((n) => `${JSON.stringify(n)}: null`),
   ].join(', ');
   // Built once per engine: one object literal per row, every row with the same shape (fields in the same order).
-  return new Function('symbol', 'open_time', 'v', `return { symbol: symbol, open_time: open_time, ${body} };`) as RowFactory;
+  return new Function('symbol', 'open_time', 'v', 'at', `return { symbol: symbol, open_time: open_time, ${body} };`) as RowFactory;
 }
 
-// Staged row-major values → block columns (offset 2: symbol and open_time come first). v − v === 0 is false exactly
-// for NaN and ±Infinity, which become null.
-function transpose1(stage: Float64Array, base: number, stride: number, n: number, c: number, cols: PackedRows['cols'], nulls: Uint8Array[]): void {
+// Released rows (row-major in the label ring, row i at ring offset at[i]) → block columns (offset 2: symbol and
+// open_time come first). v − v === 0 is false exactly for NaN and ±Infinity, which become null.
+function transpose1(ring: Float64Array, at: Int32Array, n: number, c: number, cols: PackedRows['cols'], nulls: Uint8Array[]): void {
   const col = cols[2 + c] as Float64Array;
   const mask = nulls[2 + c]!;
-  for (let i = 0, o = base + c; i < n; i++, o += stride) {
-    const v = stage[o]!;
+  for (let i = 0; i < n; i++) {
+    const v = ring[at[i]! + c]!;
     if (v - v === 0) col[i] = v;
     else mask[i] = 1;
   }
 }
 
-function transpose4(stage: Float64Array, base: number, stride: number, n: number, c: number, cols: PackedRows['cols'], nulls: Uint8Array[]): void {
+function transpose4(ring: Float64Array, at: Int32Array, n: number, c: number, cols: PackedRows['cols'], nulls: Uint8Array[]): void {
   const c0 = cols[2 + c] as Float64Array;
   const c1 = cols[3 + c] as Float64Array;
   const c2 = cols[4 + c] as Float64Array;
@@ -227,11 +228,12 @@ function transpose4(stage: Float64Array, base: number, stride: number, n: number
   const m1 = nulls[3 + c]!;
   const m2 = nulls[4 + c]!;
   const m3 = nulls[5 + c]!;
-  for (let i = 0, o = base + c; i < n; i++, o += stride) {
-    const v0 = stage[o]!;
-    const v1 = stage[o + 1]!;
-    const v2 = stage[o + 2]!;
-    const v3 = stage[o + 3]!;
+  for (let i = 0; i < n; i++) {
+    const o = at[i]! + c;
+    const v0 = ring[o]!;
+    const v1 = ring[o + 1]!;
+    const v2 = ring[o + 2]!;
+    const v3 = ring[o + 3]!;
     if (v0 - v0 === 0) c0[i] = v0;
     else m0[i] = 1;
     if (v1 - v1 === 0) c1[i] = v1;
@@ -278,7 +280,6 @@ export class GoldEngine {
   private readonly emitTo: number;
   private readonly onGap: ((gap: GapEvent) => void) | undefined;
   private readonly newRow: RowFactory;
-  private readonly values: FeatureValues;
   private readonly slots: Slot[] = [];
   private lastSlot: Slot;
   private base = -1; // earliest minute not finalized; -1 before the first event
@@ -293,12 +294,15 @@ export class GoldEngine {
   private readonly packer: RowPacker;
   private readonly blockRows: number;
   private full: GoldColumns[] = [];
-  // The label ring, then up to `blockRows` released rows staged row-major (`stride` values each, one copyWithin per
-  // row), moved into a block's columns once the stage is full or the rows are drained.
-  private readonly store: Float64Array;
-  private readonly stageBase: number;
+  // Features write each minute's values straight into the label ring, which holds `blockRows` rows more than the
+  // labels need: a released row stays where it is (its offset is staged) until `blockRows` of them are moved into a
+  // block's columns, or the rows are drained. No row is copied on its way from the features to the block.
+  private readonly ring: Float64Array;
+  private readonly stageAt: Int32Array;
   private readonly stageTimes: Float64Array;
   private staged = 0;
+  /** Ring offset of the row `advance` wrote last (what `kline` returns as a row object). */
+  private lastAt = 0;
 
   /** @param options - see {@link GoldEngineOptions}. */
   constructor(options: GoldEngineOptions) {
@@ -306,11 +310,10 @@ export class GoldEngine {
     this.set = options.features ?? scalping();
     this.features = this.set;
     this.blockRows = Math.max(1, options.blockRows ?? 1024);
-    const stride = this.set.columns.length + LABEL_COLUMNS.length;
-    // The label ring, then the staged rows: a released row is moved with one native copyWithin.
-    this.store = new Float64Array((LabelBuffer.ROWS + this.blockRows) * stride);
-    this.stageBase = LabelBuffer.ROWS * stride;
-    this.labels = new LabelBuffer(options.labelThresholdBps ?? 5, this.set.columns.length, this.store);
+    // A staged row is overwritten blockRows + 1 pushes after its release, and a full stage is sealed before that.
+    const rows = LabelBuffer.ROWS + this.blockRows;
+    this.labels = new LabelBuffer(options.labelThresholdBps ?? 5, this.set.columns.length, undefined, rows);
+    this.ring = this.labels.ring;
     this.bookMaxAge = options.bookMaxAgeMs ?? MINUTE_MS;
     this.markMaxAge = options.markMaxAgeMs ?? MINUTE_MS;
     this.hasTrades = options.hasTrades ?? true;
@@ -321,9 +324,9 @@ export class GoldEngine {
       this.set.columns.map((c) => c.name),
       LABEL_COLUMNS.map((c) => c.name),
     );
-    this.values = new Float64Array(this.set.columns.length);
     this.packer = compileRowPacker(columnsOf(goldSchemaOf(this.set)));
     this.stageTimes = new Float64Array(this.blockRows);
+    this.stageAt = new Int32Array(this.blockRows);
     for (let i = 0; i < SLOTS; i++) this.slots.push(new Slot(options.symbol));
     this.lastSlot = this.slots[0]!;
   }
@@ -463,13 +466,15 @@ export class GoldEngine {
     const m = k.open_time;
     if (!closed) {
       const input = this.input(m, k, false);
-      if (this.provisional === m) this.set.replace(input, this.values);
-      else this.set.add(input, this.values);
+      // Into the ring row the minute will occupy, not committed: the closing kline re-steps it there.
+      const at = this.labels.nextOffset;
+      if (this.provisional === m) this.set.replace(input, this.ring, at);
+      else this.set.add(input, this.ring, at);
       this.provisional = m;
-      return this.newRow(this.symbol, m, this.values);
+      return this.newRow(this.symbol, m, this.ring, at);
     }
     this.advance(k);
-    return this.newRow(this.symbol, m, this.values);
+    return this.newRow(this.symbol, m, this.ring, this.lastAt);
   }
 
   /**
@@ -506,8 +511,10 @@ export class GoldEngine {
   private advance(k: Bar | null): void {
     const m = this.base;
     const input = this.input(m, k, true);
-    if (this.provisional === m) this.set.replace(input, this.values);
-    else this.set.add(input, this.values);
+    const row = this.labels.nextOffset;
+    if (this.provisional === m) this.set.replace(input, this.ring, row);
+    else this.set.add(input, this.ring, row);
+    this.lastAt = row;
     this.provisional = -1;
     this.report.minutes++;
     if (k === null) {
@@ -518,7 +525,7 @@ export class GoldEngine {
     }
     this.retire(m);
     this.base = m + MINUTE_MS;
-    const at = this.labels.push(this.values, m, k === null ? null : k.close);
+    const at = this.labels.commit(m, k === null ? null : k.close);
     if (at >= 0) this.emit(at);
   }
 
@@ -540,11 +547,15 @@ export class GoldEngine {
   /** Stages the released row at ring offset `at` for the next block, if it is in the emitted range. */
   private emit(at: number): void {
     const t = this.labels.openTime(at);
-    if (t < this.emitFrom || t >= this.emitTo) return;
+    if (t < this.emitFrom) return;
+    if (t >= this.emitTo) {
+      // No later row is staged: seal now, before the ring reuses the staged rows.
+      if (this.staged > 0) this.seal();
+      return;
+    }
     if (this.staged === this.blockRows) this.seal();
     const i = this.staged;
-    const stride = this.labels.stride;
-    this.store.copyWithin(this.stageBase + i * stride, at, at + stride);
+    this.stageAt[i] = at;
     this.stageTimes[i] = t;
     this.staged = i + 1;
     this.report.rows++;
@@ -560,8 +571,8 @@ export class GoldEngine {
     const stride = this.labels.stride;
     // Four columns per pass over the staged rows: each row's values are read from one cache line, not four.
     let c = 0;
-    for (; c + 4 <= stride; c += 4) transpose4(this.store, this.stageBase, stride, n, c, b.cols, b.nulls);
-    for (; c < stride; c++) transpose1(this.store, this.stageBase, stride, n, c, b.cols, b.nulls);
+    for (; c + 4 <= stride; c += 4) transpose4(this.ring, this.stageAt, n, c, b.cols, b.nulls);
+    for (; c < stride; c++) transpose1(this.ring, this.stageAt, n, c, b.cols, b.nulls);
     b.n = n;
     this.full.push(b);
     this.staged = 0;

@@ -15,11 +15,13 @@ const DIR = 3;
 
 /**
  * Holds one row per minute (its feature values, then `label_fwd_return_1m/5m/15m` and `label_direction_5m`) in a
- * ring of 16 rows, fills each label (close(t+h)/close(t) − 1; the direction 1 above `thresholdBps`, −1 below
+ * ring of at least 16 rows, fills each label (close(t+h)/close(t) − 1; the direction 1 above `thresholdBps`, −1 below
  * −`thresholdBps`, 0 between) once its later close is pushed, and releases each row once its 15-minute label is
  * known. Rows are pushed in minute order, one per minute with no hole; a label stays `NaN` (null) when either close
  * is missing. Released rows are read from {@link LabelBuffer.ring} at the offset returned: `width` feature values,
- * then the 4 labels; their minute is {@link LabelBuffer.openTime}. Values are copied in: no row object per minute.
+ * then the 4 labels; their minute is {@link LabelBuffer.openTime}. Values are copied in (or written in place at
+ * {@link LabelBuffer.nextOffset} and committed): no row object per minute. A released row stays in the ring for
+ * `rows − 16` more pushes, so a larger ring lets a caller read released rows later, in batches.
  *
  * @example
  * ```ts
@@ -30,8 +32,10 @@ const DIR = 3;
  * ```
  */
 export class LabelBuffer {
-  /** Rows the ring holds (the row of 15 minutes ago and the 15 after it). */
+  /** The fewest rows a ring holds (the row of 15 minutes ago and the 15 after it), and the default. */
   static readonly ROWS = SIZE;
+  /** Rows the ring holds. */
+  readonly rows: number;
   /** The direction threshold in basis points. */
   readonly thresholdBps: number;
   /** Feature values per row. */
@@ -40,8 +44,8 @@ export class LabelBuffer {
   readonly stride: number;
   /** The rows held, `stride` values each (row-major); read a released row at the offset {@link LabelBuffer.push} returned. */
   readonly ring: Float64Array;
-  private readonly times = new Float64Array(SIZE);
-  private readonly closes = new Float64Array(SIZE);
+  private readonly times: Float64Array;
+  private readonly closes: Float64Array;
   private readonly threshold: number;
   private pos = 0;
   private count = 0;
@@ -49,18 +53,23 @@ export class LabelBuffer {
   /**
    * @param thresholdBps - |5-minute return| in bps above which the direction is ±1.
    * @param width - feature values per row (default 0: labels only).
-   * @param storage - where the ring lives: its first `ROWS × (width + 4)` values (default: an array of its own). A
-   *   caller that copies released rows elsewhere in the same array can use `copyWithin`.
+   * @param storage - where the ring lives: its first `rows × (width + 4)` values (default: an array of its own).
+   * @param rows - rows the ring holds, at least {@link LabelBuffer.ROWS} (the default).
+   * @throws RangeError when `rows` is not an integer ≥ 16 or `storage` is too small (programming errors).
    */
-  constructor(thresholdBps: number, width = 0, storage?: Float64Array) {
+  constructor(thresholdBps: number, width = 0, storage?: Float64Array, rows = SIZE) {
+    if (!Number.isInteger(rows) || rows < SIZE) throw new RangeError(`LabelBuffer rows ${rows}: at least ${SIZE} needed`);
     this.thresholdBps = thresholdBps;
     this.threshold = thresholdBps / 10_000;
     this.width = width;
     this.stride = width + 4;
-    if (storage !== undefined && storage.length < SIZE * this.stride) {
-      throw new RangeError(`LabelBuffer storage holds ${storage.length} values, ${SIZE * this.stride} needed`);
+    this.rows = rows;
+    if (storage !== undefined && storage.length < rows * this.stride) {
+      throw new RangeError(`LabelBuffer storage holds ${storage.length} values, ${rows * this.stride} needed`);
     }
-    this.ring = storage === undefined ? new Float64Array(SIZE * this.stride) : storage.subarray(0, SIZE * this.stride);
+    this.ring = storage === undefined ? new Float64Array(rows * this.stride) : storage.subarray(0, rows * this.stride);
+    this.times = new Float64Array(rows);
+    this.closes = new Float64Array(rows);
   }
 
   /** Rows held, waiting for their labels. */
@@ -73,11 +82,26 @@ export class LabelBuffer {
     return this.times[at / this.stride]!;
   }
 
+  /** The ring offset of the next row: write its `width` feature values there, then {@link LabelBuffer.commit}. */
+  get nextOffset(): number {
+    return this.pos * this.stride;
+  }
+
   /**
    * Adds the next minute's feature values (`width` of them, copied) and close (`null` in a gap). Returns the ring
-   * offset of the row of 15 minutes ago, now complete (valid until the next push), or −1 while fewer are held.
+   * offset of the row of 15 minutes ago, now complete, or −1 while fewer are held.
    */
   push(values: FeatureValues, openTime: number, close: number | null): number {
+    const w = this.width;
+    if (w > 0) this.ring.set(values.length === w ? values : values.subarray(0, w), this.pos * this.stride);
+    return this.commit(openTime, close);
+  }
+
+  /**
+   * Adds the next minute, whose feature values are already in the ring at {@link LabelBuffer.nextOffset}, with its
+   * close (`null` in a gap); returns what {@link LabelBuffer.push} returns.
+   */
+  commit(openTime: number, close: number | null): number {
     const c = close === null ? Number.NaN : close;
     const ring = this.ring;
     const stride = this.stride;
@@ -95,7 +119,6 @@ export class LabelBuffer {
       if (at >= 0) ring[at + w + L15] = c / this.closes[at / stride]! - 1;
     }
     const off = this.pos * stride;
-    if (w > 0) ring.set(values.length === w ? values : values.subarray(0, w), off);
     // The 4 labels, unknown yet (4 stores: cheaper than a call to fill).
     ring[off + w + L1] = Number.NaN;
     ring[off + w + L5] = Number.NaN;
@@ -103,12 +126,14 @@ export class LabelBuffer {
     ring[off + w + DIR] = Number.NaN;
     this.times[this.pos] = openTime;
     this.closes[this.pos] = c;
-    this.pos = this.pos + 1 === SIZE ? 0 : this.pos + 1;
+    this.pos = this.pos + 1 === this.rows ? 0 : this.pos + 1;
     this.count++;
     // The row 15 minutes back now has all its labels: release it.
     if (this.count === SIZE) {
       this.count--;
-      return this.pos * stride;
+      let i = this.pos - SIZE;
+      if (i < 0) i += this.rows;
+      return i * stride;
     }
     return -1;
   }
@@ -117,7 +142,7 @@ export class LabelBuffer {
   private base(h: number): number {
     if (this.count < h) return -1;
     let i = this.pos - h;
-    if (i < 0) i += SIZE;
+    if (i < 0) i += this.rows;
     const b = this.closes[i]!;
     return Number.isNaN(b) || b === 0 ? -1 : i * this.stride;
   }
@@ -126,10 +151,10 @@ export class LabelBuffer {
   flush(): number[] {
     const out: number[] = [];
     let i = this.pos - this.count;
-    if (i < 0) i += SIZE;
+    if (i < 0) i += this.rows;
     for (let k = 0; k < this.count; k++) {
       out.push(i * this.stride);
-      i = i + 1 === SIZE ? 0 : i + 1;
+      i = i + 1 === this.rows ? 0 : i + 1;
     }
     this.count = 0;
     return out;

@@ -5,7 +5,7 @@
  */
 import { utcDayStart } from '../core/time.js';
 import type { FeatureResult, GoldColumn, GoldFeature, MinuteInput } from './feature.js';
-import { SIZE_BUCKETS, sizeBucket } from './trade-bars.js';
+import { SIZE_BUCKETS } from './trade-bars.js';
 
 type Out = FeatureResult | null;
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AggTrade, BookDepth, FundingRate, Kline, MarkPrice } from '../../src/core/tables.js';
 import { featureSet } from '../../src/features/feature-set.js';
@@ -9,6 +10,8 @@ import { RollingWindow } from '../../src/features/rolling-window.js';
 import { tradingSignalsFeature } from '../../src/features/trading-signals-feature.js';
 import { klineFeatures } from '../../src/features/kline-features.js';
 import { WilliamsR } from 'trading-signals';
+import { scalping } from '../../src/features/features.js';
+import { syntheticArrays } from './synthetic-market.js';
 
 const T = Date.UTC(2024, 4, 1, 10, 0); // a minute start
 const MIN = 60_000;
@@ -200,5 +203,63 @@ describe('RollingWindow', () => {
     const variance = last.reduce((s, v) => s + (v - mean) ** 2, 0) / 20;
     expect(Math.abs(w.mean() - mean) / mean).toBeLessThan(1e-13);
     expect(Math.abs(w.variance() - variance) / variance).toBeLessThan(1e-9);
+  });
+});
+
+describe('GoldEngine blocks', () => {
+  // Rows go from the features into the label ring and from there into column blocks, without copies in between:
+  // whatever the block size, emit window, drain points and forming-bar updates, the blocks hold the rows a plain run
+  // gives, and a closed kline's row object has its features.
+  const market = syntheticArrays({ seed: 3, start: T, minutes: 150, tradesPerMinute: 2, booksPerMinute: 1, marksPerMinute: 1 });
+  type Event = { t: number; feed: (e: GoldEngine) => void };
+  const events: Event[] = [
+    ...market.aggTrades.map((x) => ({ t: x.trade_time, feed: (e: GoldEngine) => e.trade(x) })),
+    ...market.bookDepth.map((x) => ({ t: x.event_time, feed: (e: GoldEngine) => e.book(x) })),
+    ...market.markPrices.map((x) => ({ t: x.event_time, feed: (e: GoldEngine) => e.mark(x) })),
+    ...market.fundingRates.map((x) => ({ t: x.funding_time, feed: (e: GoldEngine) => e.funding(x) })),
+  ].sort((a, b) => a.t - b.t);
+  const run = (engine: GoldEngine, opts: { drainEvery?: number; forming?: boolean; closedRows?: Record<string, unknown>[] } = {}) => {
+    const blocks = [];
+    let j = 0;
+    market.klines.forEach((k, i) => {
+      for (; j < events.length && events[j]!.t < k.open_time + MIN; j++) events[j]!.feed(engine);
+      if (opts.forming) engine.kline({ ...k, close: k.open }, false);
+      const row = engine.kline(k, true)!;
+      opts.closedRows?.push(row);
+      if (opts.drainEvery !== undefined && i % opts.drainEvery === 0) blocks.push(...engine.drainColumns());
+    });
+    engine.flush();
+    blocks.push(...engine.drainColumns());
+    return blocks;
+  };
+  const reference = (() => {
+    const e = new GoldEngine({ symbol: 'BTCUSDT', features: scalping() });
+    const closed: Record<string, unknown>[] = [];
+    const rows = run(e, { closedRows: closed }).flatMap((b) => e.toRows(b));
+    return { rows, closed };
+  })();
+
+  it('hold the rows of a plain run for any block size, emit window, drain points and forming bars', () => {
+    expect(reference.rows.length).toBe(150);
+    const t = (i: number) => T + i * MIN;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 0, max: 150 }),
+        fc.integer({ min: 0, max: 150 }),
+        fc.integer({ min: 1, max: 50 }),
+        fc.boolean(),
+        (blockRows, a, b, drainEvery, forming) => {
+          const [from, to] = a <= b ? [a, b] : [b, a];
+          const e = new GoldEngine({ symbol: 'BTCUSDT', features: scalping(), blockRows, emitFrom: t(from), emitTo: t(to) });
+          const closed: Record<string, unknown>[] = [];
+          const blocks = run(e, { drainEvery, forming, closedRows: closed });
+          for (const block of blocks) expect(block.n).toBeLessThanOrEqual(blockRows);
+          expect(blocks.flatMap((x) => e.toRows(x))).toStrictEqual(reference.rows.slice(from, to));
+          expect(closed).toStrictEqual(reference.closed);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });

@@ -38,4 +38,28 @@ describe('LabelBuffer', () => {
     expect(released[5]!.l[2]).toBeNaN();
     expect(new Set(released.map((r) => r.l[3]))).toStrictEqual(new Set([1, 0, -1, Number.NaN]));
   });
+
+  it('a larger ring written in place (nextOffset, commit) releases the same rows, and keeps each for rows − 16 pushes', () => {
+    const small = new LabelBuffer(150, 2);
+    const big = new LabelBuffer(150, 2, undefined, 40);
+    expect(() => new LabelBuffer(150, 2, undefined, 15)).toThrow(RangeError);
+    const closes = Array.from({ length: 130 }, (_, i) => (i === 50 ? null : 100 + Math.sin(i) * 3));
+    const row = (l: LabelBuffer, at: number) => [l.openTime(at), ...l.ring.subarray(at, at + 6)];
+    const held: { at: number; row: number[] }[] = [];
+    closes.forEach((c, i) => {
+      const a = small.push(Float64Array.of(i, -i), i * MIN, c);
+      const o = big.nextOffset;
+      big.ring[o] = i;
+      big.ring[o + 1] = -i;
+      const b = big.commit(i * MIN, c);
+      expect(b === -1).toBe(a === -1);
+      if (b >= 0) {
+        expect(row(big, b)).toStrictEqual(row(small, a));
+        held.push({ at: b, row: row(big, b) });
+      }
+      // Released rows stay intact for 40 − 16 = 24 more pushes.
+      for (const h of held.slice(-24)) expect(row(big, h.at)).toStrictEqual(h.row);
+    });
+    expect(big.flush().map((at) => row(big, at))).toStrictEqual(small.flush().map((at) => row(small, at)));
+  });
 });
