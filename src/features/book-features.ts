@@ -209,6 +209,49 @@ function addLevel(
 }
 
 /**
+ * Marks the rows of the first `n` (times `t`) that are the last of their minute: `slot[i]` is the row's index among
+ * them (−1 for the others), `sel` lists them in order; returns how many there are.
+ */
+function lastOfMinutes(t: Float64Array, n: number, slot: Int32Array, sel: Int32Array): number {
+  let m = 0;
+  let minute = n > 0 ? utcMinuteStart(t[0]!) : 0;
+  for (let i = 0; i < n; i++) {
+    const next = i === n - 1 ? Number.NaN : utcMinuteStart(t[i + 1]!);
+    if (next !== minute) {
+      slot[i] = m;
+      sel[m++] = i;
+    } else {
+      slot[i] = -1;
+    }
+    minute = next;
+  }
+  return m;
+}
+
+/** out[i] = the imbalance of bid[i] and ask[i], `NaN` where both are 0, for the first `n` rows. */
+function imbalances(bid: Float64Array, ask: Float64Array, out: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = imbalance(bid[i]!, ask[i]!) ?? Number.NaN;
+}
+
+/** The best (first) level of the selected rows `sel[0..m)`: its price into `price[j]`, its quantity into `qty[j]` (`NaN` when null). */
+function bestLevel(
+  price: Float64Array,
+  qty: Float64Array,
+  sel: Int32Array,
+  m: number,
+  qc: Float64Array,
+  qz: Uint8Array,
+  pc: Float64Array,
+  pz: Uint8Array,
+): void {
+  for (let j = 0; j < m; j++) {
+    const r = sel[j]!;
+    price[j] = pz[r] !== 1 ? pc[r]! : Number.NaN;
+    qty[j] = qz[r] !== 1 ? qc[r]! : Number.NaN;
+  }
+}
+
+/**
  * The {@link BookSummary} of every row of a column batch (aligned with `columnsOf(BookDepth)`) that is the last of
  * its minute in the batch: the only snapshots a minute can use as of its close. Computed a column at a time (each
  * column read once, in order), not a row at a time across 80 columns; the additions are those of
@@ -232,24 +275,14 @@ export class BookBatchSummaries {
 
   /** @param rows - a batch of `book_depth` rows as columns, sorted by event time. */
   constructor(rows: PackedRows) {
+    // Every loop over the rows is in a small function of its own: this constructor runs once per batch and is never
+    // worth optimizing, while the loops are optimized on their own (cheaply, on stack replacement), early in a build.
     this.rows = rows;
     const n = rows.n;
     this.n = n;
-    const t = rows.cols[EVENT_TIME] as Float64Array;
     const slot = new Int32Array(n);
     const sel = new Int32Array(n);
-    let m = 0;
-    let minute = n > 0 ? utcMinuteStart(t[0]!) : 0;
-    for (let i = 0; i < n; i++) {
-      const next = i === n - 1 ? Number.NaN : utcMinuteStart(t[i + 1]!);
-      if (next !== minute) {
-        slot[i] = m;
-        sel[m++] = i;
-      } else {
-        slot[i] = -1;
-      }
-      minute = next;
-    }
+    const m = lastOfMinutes(rows.cols[EVENT_TIME] as Float64Array, n, slot, sel);
     this.slot = slot;
     const bid5 = new Float64Array(n);
     const ask5 = new Float64Array(n);
@@ -258,7 +291,7 @@ export class BookBatchSummaries {
       addColumn(ask5, rows, LEVEL_COLUMNS[1]![l]!.qty, n);
     }
     this.imbalance5 = new Float64Array(n);
-    for (let i = 0; i < n; i++) this.imbalance5[i] = imbalance(bid5[i]!, ask5[i]!) ?? Number.NaN;
+    imbalances(bid5, ask5, this.imbalance5, n);
     // 0..9: the BookSummary fields in declaration order.
     const sums = Array.from({ length: 10 }, () => new Float64Array(m));
     this.sums = sums;
@@ -273,13 +306,7 @@ export class BookBatchSummaries {
         const pc = rows.cols[kp] as Float64Array;
         const pz = rows.nulls[kp]!;
         addLevel(qty, notional, sel, m, n, qc, qz, pc, pz);
-        if (l === 0) {
-          for (let j = 0; j < m; j++) {
-            const r = sel[j]!;
-            sums[side]![j] = pz[r] !== 1 ? pc[r]! : Number.NaN; // best price
-            sums[2 + side]![j] = qz[r] !== 1 ? qc[r]! : Number.NaN; // best quantity
-          }
-        }
+        if (l === 0) bestLevel(sums[side]!, sums[2 + side]!, sel, m, qc, qz, pc, pz);
         if (l === 4) sums[4 + side]!.set(qty);
       }
       sums[6 + side]!.set(qty);

@@ -294,6 +294,7 @@ export class GoldEngine {
   private readonly packer: RowPacker;
   private readonly blockRows: number;
   private full: GoldColumns[] = [];
+  private fullRows = 0; // rows of the blocks in `full`
   // Features write each minute's values straight into the label ring, which holds `blockRows` rows more than the
   // labels need: a released row stays where it is (its offset is staged) until `blockRows` of them are moved into a
   // block's columns, or the rows are drained. No row is copied on its way from the features to the block.
@@ -406,14 +407,23 @@ export class GoldEngine {
    * as with records.
    */
   bookAt(rows: PackedRows, i: number): void {
-    // Level sums are computed once per batch, a column at a time (see BookBatchSummaries); a batch that grew is summed again.
-    if (this.bookBatch === null || this.bookBatch.rows !== rows || this.bookBatch.n !== rows.n) this.bookBatch = new BookBatchSummaries(rows);
+    if (this.bookBatch === null || this.bookBatch.rows !== rows || this.bookBatch.n !== rows.n) this.prepareBooks(rows);
+    const batch = this.bookBatch!;
     const time = (rows.cols[BOOK_TIME] as Float64Array)[i]!;
     const s = this.slotAt(time);
     if (s === null) return;
-    s.book.setAt(this.bookBatch, i, time);
-    const imb = this.bookBatch.imbalance5[i]!;
+    s.book.setAt(batch, i, time);
+    const imb = batch.imbalance5[i]!;
     this.countBook(s, !Number.isNaN(imb) ? imb : null);
+  }
+
+  /**
+   * Sums the levels of a column batch of book snapshots for {@link GoldEngine.bookAt}, once per batch, a column at a
+   * time (see BookBatchSummaries); a batch that grew is summed again. Optional: `bookAt` calls it for a batch it has
+   * not seen; a reader calling it when it loads a batch keeps this once-a-batch work out of its hot feeding loop.
+   */
+  prepareBooks(rows: PackedRows): void {
+    if (this.bookBatch === null || this.bookBatch.rows !== rows || this.bookBatch.n !== rows.n) this.bookBatch = new BookBatchSummaries(rows);
   }
 
   /** Counts a snapshot of slot `s` and its top-5 imbalance (`null`: both sides empty) into the minute's mean. */
@@ -575,6 +585,7 @@ export class GoldEngine {
     for (; c < stride; c++) transpose1(this.ring, this.stageAt, n, c, b.cols, b.nulls);
     b.n = n;
     this.full.push(b);
+    this.fullRows += n;
     this.staged = 0;
   }
 
@@ -665,9 +676,7 @@ export class GoldEngine {
 
   /** Rows ready to be drained. */
   get pending(): number {
-    let n = this.staged;
-    for (const b of this.full) n += b.n;
-    return n;
+    return this.staged + this.fullRows;
   }
 
   /** Rows whose labels are complete (or flushed), in minute order, as column blocks; empties the queue. */
@@ -675,6 +684,7 @@ export class GoldEngine {
     if (this.staged > 0) this.seal();
     const out = this.full;
     this.full = [];
+    this.fullRows = 0;
     return out;
   }
 
