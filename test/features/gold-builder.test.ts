@@ -15,7 +15,7 @@ import { buildGold, buildGoldColumns, type GoldSources } from '../../src/feature
 import { GoldEngine } from '../../src/features/gold-engine.js';
 import { GoldFeatures, LABEL_COLUMNS } from '../../src/features/gold-schema.js';
 import { encodeParquet } from '../../src/sinks/parquet-writer.js';
-import { batches, syntheticArrays } from './synthetic-market.js';
+import { batches, syntheticArrays, syntheticColumnSources } from './synthetic-market.js';
 
 const MIN = 60_000;
 const START = Date.UTC(2024, 0, 1, 23, 0); // midnight (cvd restart) is minute 60
@@ -262,6 +262,19 @@ describe('silver as columns', () => {
     }
     return out as unknown as GoldSources;
   };
+
+  it('the synthetic market as column batches (the benchmark input; it reuses its book records) holds its records', async () => {
+    const o = { seed: 9, start: Date.UTC(2024, 0, 1), minutes: 2_000, tradesPerMinute: 4, booksPerMinute: 3, marksPerMinute: 1, batchMinutes: 700 };
+    const want = syntheticArrays(o);
+    const streams = syntheticColumnSources(o);
+    for (const [name, schema] of Object.entries(packers)) {
+      const packer = compileRowPacker(columnsOf(schema));
+      const got: unknown[] = [];
+      for await (const b of streams[name as keyof typeof packers]()) got.push(...packer.unpack(b));
+      expect(got.length, name).toBeGreaterThan(0);
+      expect(got, name).toStrictEqual(want[name as keyof typeof packers]);
+    }
+  });
 
   it('give the same rows, bit for bit, as records: any batch size, mixed batches, nulls, gaps and late events', async () => {
     const late = { ...thin, aggTrades: [...thin.aggTrades.slice(0, 400), thin.aggTrades[100]!, ...thin.aggTrades.slice(400)], bookDepth: [...thin.bookDepth.slice(0, 50), thin.bookDepth[49]!, ...thin.bookDepth.slice(50)] };
