@@ -226,6 +226,15 @@ class FeatureSetImpl implements FeatureSet {
 }
 
 /**
+ * Whether `set` writes its values from `out[at]` on, as the sets made by {@link featureSet} do. A `FeatureSet`
+ * implemented elsewhere may predate the `at` parameter and write from `out[0]`: the gold engine gives those a row of
+ * their own and copies it.
+ */
+export function writesAt(set: FeatureSet): boolean {
+  return set instanceof FeatureSetImpl;
+}
+
+/**
  * Composes features into a {@link FeatureSet}. Keys name one-column features' columns; features with
  * `columns` fill those. Users mix the built-in factories with their own {@link GoldFeature}s. Non-finite results
  * (NaN, ±Infinity) are written as `null`.

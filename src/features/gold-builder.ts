@@ -288,7 +288,7 @@ export function buildGoldColumns(sources: GoldSources, options: GoldBuildOptions
 }
 
 function run(sources: GoldSources, o: GoldBuildOptions, report: GoldEngineReport): AsyncGenerator<GoldColumns> & { engine: GoldEngine } {
-  const batchSize = Math.max(1, o.batchSize ?? 512);
+  const batchSize = Math.max(1, Math.floor(o.batchSize ?? 512));
   const engine = new GoldEngine({
     blockRows: batchSize,
     symbol: o.symbol,

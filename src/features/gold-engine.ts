@@ -8,7 +8,7 @@ import { type AggTrade, BookDepth, type FundingRate, type MarkPrice } from '../c
 import { HOUR_MS, MINUTE_MS, utcMinuteStart } from '../core/time.js';
 import { BookBatchSummaries, BookSums, bookImbalance, bookSummary, bookSummaryAt } from './book-features.js';
 import type { Bar, BookMinute, MinuteInput, PerpMinute } from './feature.js';
-import type { FeatureRow, FeatureSet, FeatureValues } from './feature-set.js';
+import { type FeatureRow, type FeatureSet, type FeatureValues, writesAt } from './feature-set.js';
 import { scalping } from './features.js';
 import { goldSchemaOf, LABEL_COLUMNS } from './gold-schema.js';
 import { LabelBuffer } from './label-buffer.js';
@@ -300,7 +300,8 @@ export class GoldEngine {
   // block's columns, or the rows are drained. No row is copied on its way from the features to the block.
   private readonly ring: Float64Array;
   private readonly stageAt: Int32Array;
-  private readonly stageTimes: Float64Array;
+  /** The row a set not made by `featureSet` writes into (it may ignore `at`), copied into the ring; else null. */
+  private readonly scratch: Float64Array | null;
   private staged = 0;
   /** Ring offset of the row `advance` wrote last (what `kline` returns as a row object). */
   private lastAt = 0;
@@ -310,7 +311,7 @@ export class GoldEngine {
     this.symbol = options.symbol;
     this.set = options.features ?? scalping();
     this.features = this.set;
-    this.blockRows = Math.max(1, options.blockRows ?? 1024);
+    this.blockRows = Math.max(1, Math.floor(options.blockRows ?? 1024));
     // A staged row is overwritten blockRows + 1 pushes after its release, and a full stage is sealed before that.
     const rows = LabelBuffer.ROWS + this.blockRows;
     this.labels = new LabelBuffer(options.labelThresholdBps ?? 5, this.set.columns.length, undefined, rows);
@@ -326,8 +327,8 @@ export class GoldEngine {
       LABEL_COLUMNS.map((c) => c.name),
     );
     this.packer = compileRowPacker(columnsOf(goldSchemaOf(this.set)));
-    this.stageTimes = new Float64Array(this.blockRows);
     this.stageAt = new Int32Array(this.blockRows);
+    this.scratch = writesAt(this.set) ? null : new Float64Array(this.set.columns.length);
     for (let i = 0; i < SLOTS; i++) this.slots.push(new Slot(options.symbol));
     this.lastSlot = this.slots[0]!;
   }
@@ -407,7 +408,7 @@ export class GoldEngine {
    * as with records.
    */
   bookAt(rows: PackedRows, i: number): void {
-    if (this.bookBatch === null || this.bookBatch.rows !== rows || this.bookBatch.n !== rows.n) this.prepareBooks(rows);
+    this.prepareBooks(rows);
     const batch = this.bookBatch!;
     const time = (rows.cols[BOOK_TIME] as Float64Array)[i]!;
     const s = this.slotAt(time);
@@ -478,8 +479,7 @@ export class GoldEngine {
       const input = this.input(m, k, false);
       // Into the ring row the minute will occupy, not committed: the closing kline re-steps it there.
       const at = this.labels.nextOffset;
-      if (this.provisional === m) this.set.replace(input, this.ring, at);
-      else this.set.add(input, this.ring, at);
+      this.step(input, at);
       this.provisional = m;
       return this.newRow(this.symbol, m, this.ring, at);
     }
@@ -522,8 +522,7 @@ export class GoldEngine {
     const m = this.base;
     const input = this.input(m, k, true);
     const row = this.labels.nextOffset;
-    if (this.provisional === m) this.set.replace(input, this.ring, row);
-    else this.set.add(input, this.ring, row);
+    this.step(input, row);
     this.lastAt = row;
     this.provisional = -1;
     this.report.minutes++;
@@ -554,6 +553,20 @@ export class GoldEngine {
     this.gapCount = 0;
   }
 
+  /** Steps the features with minute `base` (re-steps a forming one) into the ring row at `at`. */
+  private step(input: MinuteInput, at: number): void {
+    const replace = this.provisional === this.base;
+    if (this.scratch === null) {
+      if (replace) this.set.replace(input, this.ring, at);
+      else this.set.add(input, this.ring, at);
+      return;
+    }
+    // A set of its own making, which may write from out[0]: through a row of its own.
+    if (replace) this.set.replace(input, this.scratch);
+    else this.set.add(input, this.scratch);
+    this.ring.set(this.scratch, at);
+  }
+
   /** Stages the released row at ring offset `at` for the next block, if it is in the emitted range. */
   private emit(at: number): void {
     const t = this.labels.openTime(at);
@@ -566,7 +579,6 @@ export class GoldEngine {
     if (this.staged === this.blockRows) this.seal();
     const i = this.staged;
     this.stageAt[i] = at;
-    this.stageTimes[i] = t;
     this.staged = i + 1;
     this.report.rows++;
   }
@@ -577,7 +589,8 @@ export class GoldEngine {
     const b = this.packer.create(this.blockRows);
     const symbols = b.cols[0] as (string | null)[];
     for (let i = 0; i < n; i++) symbols[i] = this.symbol;
-    (b.cols[1] as Float64Array).set(this.stageTimes.subarray(0, n));
+    const times = b.cols[1] as Float64Array;
+    for (let i = 0; i < n; i++) times[i] = this.labels.openTime(this.stageAt[i]!);
     const stride = this.labels.stride;
     // Four columns per pass over the staged rows: each row's values are read from one cache line, not four.
     let c = 0;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AggTrade, BookDepth, FundingRate, Kline, MarkPrice } from '../../src/core/tables.js';
-import { featureSet } from '../../src/features/feature-set.js';
+import { type FeatureSet, featureSet } from '../../src/features/feature-set.js';
 import { bookFeatures } from '../../src/features/book-features.js';
 import { GoldEngine } from '../../src/features/gold-engine.js';
 import { orderFlowFeatures } from '../../src/features/order-flow-features.js';
@@ -261,5 +261,30 @@ describe('GoldEngine blocks', () => {
       ),
       { numRuns: 40 },
     );
+  });
+
+  it('a FeatureSet of its own that writes from out[0] (no `at`) gives the rows of the set it wraps', () => {
+    const wrap = (inner: FeatureSet): FeatureSet => ({
+      columns: inner.columns,
+      entries: inner.entries,
+      warmUpMinutes: inner.warmUpMinutes,
+      add: (input, out) => inner.add(input, out),
+      replace: (input, out) => inner.replace(input, out),
+      toRecord: (v) => inner.toRecord(v),
+      reset: () => inner.reset(),
+      resetKind: (kind) => inner.resetKind(kind),
+    });
+    const e = new GoldEngine({ symbol: 'BTCUSDT', features: wrap(scalping()), blockRows: 8 });
+    const closed: Record<string, unknown>[] = [];
+    const rows = run(e, { forming: true, closedRows: closed }).flatMap((b) => e.toRows(b));
+    expect(rows).toStrictEqual(reference.rows);
+    expect(closed).toStrictEqual(reference.closed);
+  });
+
+  it('a block size that is not an integer is rounded down', () => {
+    const e = new GoldEngine({ symbol: 'BTCUSDT', features: scalping(), blockRows: 7.5 });
+    const blocks = run(e, { drainEvery: 1000 });
+    expect(Math.max(...blocks.map((b) => b.n))).toBe(7);
+    expect(blocks.flatMap((b) => e.toRows(b))).toStrictEqual(reference.rows);
   });
 });
