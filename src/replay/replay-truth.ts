@@ -5,7 +5,7 @@
  */
 import { intervalMs } from '../core/time.js';
 import type { AggTrade, FundingRate, Kline, MarkPrice, PriceKline } from '../core/tables.js';
-import type { ReplayMarket } from './replay-market.js';
+import type { ReplayMarket, WireKline } from './replay-market.js';
 import { barOpen } from './stream-names.js';
 
 /** A kline as ground truth: the `klines` record without `source`/`ingested_at`. */
@@ -61,31 +61,21 @@ export interface ReplayTruth {
 export function createReplayTruth(market: ReplayMarket, now: () => number): ReplayTruth {
   return {
     klines(symbol, from, to, interval = '1m') {
-      const iv = intervalMs(interval);
-      const t0 = now();
-      const out: KlineTruth[] = [];
-      let t = barOpen(Math.max(from, market.start), iv);
-      if (t < from) t += iv;
-      for (; t <= to && t + iv <= t0; t += iv) {
-        const k = market.kline(symbol, iv, t, t0);
-        if (k === null) continue;
-        out.push({
-          symbol,
-          interval,
-          open_time: k[0],
-          close_time: k[6],
-          open: Number(k[1]),
-          high: Number(k[2]),
-          low: Number(k[3]),
-          close: Number(k[4]),
-          volume: Number(k[5]),
-          quote_volume: Number(k[7]),
-          trade_count: k[8],
-          taker_buy_volume: Number(k[9]),
-          taker_buy_quote_volume: Number(k[10]),
-        });
-      }
-      return out;
+      return closedBars(market, from, to, interval, now(), (iv, t, t0) => market.kline(symbol, iv, t, t0)).map((k) => ({
+        symbol,
+        interval,
+        open_time: k[0],
+        close_time: k[6],
+        open: Number(k[1]),
+        high: Number(k[2]),
+        low: Number(k[3]),
+        close: Number(k[4]),
+        volume: Number(k[5]),
+        quote_volume: Number(k[7]),
+        trade_count: k[8],
+        taker_buy_volume: Number(k[9]),
+        taker_buy_quote_volume: Number(k[10]),
+      }));
     },
     aggTrades(symbol, range) {
       const t0 = now();
@@ -131,27 +121,18 @@ export function createReplayTruth(market: ReplayMarket, now: () => number): Repl
       return out;
     },
     markPriceKlines(symbol, from, to, interval = '1m') {
-      const iv = intervalMs(interval);
-      const t0 = now();
-      const out: PriceKlineTruth[] = [];
-      let t = barOpen(Math.max(from, market.start), iv);
-      if (t < from) t += iv;
-      for (; t <= to && t + iv <= t0; t += iv) {
-        const k = market.priceKline('mark', symbol, iv, t, t0);
-        if (k === null) continue;
-        out.push({
-          symbol,
-          interval,
-          open_time: k[0],
-          close_time: k[6],
-          open: Number(k[1]),
-          high: Number(k[2]),
-          low: Number(k[3]),
-          close: Number(k[4]),
-          sample_count: k[8],
-        });
-      }
-      return out;
+      const bar = (iv: number, t: number, t0: number) => market.priceKline('mark', symbol, iv, t, t0);
+      return closedBars(market, from, to, interval, now(), bar).map((k) => ({
+        symbol,
+        interval,
+        open_time: k[0],
+        close_time: k[6],
+        open: Number(k[1]),
+        high: Number(k[2]),
+        low: Number(k[3]),
+        close: Number(k[4]),
+        sample_count: k[8],
+      }));
     },
     fundingRates(symbol, from, to) {
       return market.fundingRates(symbol, from, to, now()).map((f) => ({
@@ -172,4 +153,24 @@ export function createReplayTruth(market: ReplayMarket, now: () => number): Repl
       };
     },
   };
+}
+
+/** The closed bars of `interval` with open time in `[from, to]` that `bar` serves at `now` (null bars skipped). */
+function closedBars(
+  market: ReplayMarket,
+  from: number,
+  to: number,
+  interval: string,
+  now: number,
+  bar: (intervalMs: number, openTime: number, now: number) => WireKline | null,
+): WireKline[] {
+  const iv = intervalMs(interval);
+  const out: WireKline[] = [];
+  let t = barOpen(Math.max(from, market.start), iv);
+  if (t < from) t += iv;
+  for (; t <= to && t + iv <= now; t += iv) {
+    const k = bar(iv, t, now);
+    if (k !== null) out.push(k);
+  }
+  return out;
 }
