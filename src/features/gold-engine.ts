@@ -422,6 +422,12 @@ export class GoldEngine {
    * Sums the levels of a column batch of book snapshots for {@link GoldEngine.bookAt}, once per batch, a column at a
    * time (see BookBatchSummaries); a batch that grew is summed again. Optional: `bookAt` calls it for a batch it has
    * not seen; a reader calling it when it loads a batch keeps this once-a-batch work out of its hot feeding loop.
+   *
+   * @example
+   * ```ts
+   * engine.prepareBooks(batch);                            // once, when the batch is read
+   * for (let i = 0; i < batch.n; i++) engine.bookAt(batch, i); // in event-time order with the other streams
+   * ```
    */
   prepareBooks(rows: PackedRows): void {
     if (this.bookBatch === null || this.bookBatch.rows !== rows || this.bookBatch.n !== rows.n) this.bookBatch = new BookBatchSummaries(rows);

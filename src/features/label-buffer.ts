@@ -100,6 +100,13 @@ export class LabelBuffer {
   /**
    * Adds the next minute, whose feature values are already in the ring at {@link LabelBuffer.nextOffset}, with its
    * close (`null` in a gap); returns what {@link LabelBuffer.push} returns.
+   *
+   * @example
+   * ```ts
+   * const labels = new LabelBuffer(5, set.columns.length, undefined, 16 + 512); // released rows kept 512 pushes
+   * set.add(minute, labels.ring, labels.nextOffset);  // the features write straight into the ring
+   * const at = labels.commit(minute.open_time, minute.kline?.close ?? null);
+   * ```
    */
   commit(openTime: number, close: number | null): number {
     const c = close === null ? Number.NaN : close;
